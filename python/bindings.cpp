@@ -1,0 +1,27 @@
+// Registration only: exposes the runtime's METH_FASTCALL entry points and exception types.
+#include <pybind11/pybind11.h>
+
+#include "runtime/api.h"
+#include "runtime/errors.h"
+
+namespace {
+
+// Raw METH_FASTCALL functions: pybind11's generic dispatcher costs more than a small dumps itself.
+PyMethodDef methods[] = {
+    {"dumps", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::dumps)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "dumps(obj, /, *, default=None) -> bytes\n--\n\nSerialize obj to compact JSON bytes."},
+    {"loads", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::loads)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "loads(data, /) -> object\n--\n\nParse JSON from bytes, bytearray, memoryview or str."},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace
+
+PYBIND11_MODULE(_fastjson, m) {
+  if (!fastjson::py::init_exceptions()) throw pybind11::error_already_set();
+  if (PyModule_AddFunctions(m.ptr(), methods) < 0) throw pybind11::error_already_set();
+  const auto& types = fastjson::py::exceptions();
+  m.attr("JSONEncodeError") = pybind11::handle(types.encode_error);
+  m.attr("JSONDecodeError") = pybind11::handle(types.decode_error);
+}

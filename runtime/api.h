@@ -1,0 +1,12 @@
+// The Python-facing entry points (METH_FASTCALL | METH_KEYWORDS): argument handling, then the core.
+#pragma once
+#include <Python.h>
+
+namespace fastjson::api {
+
+// fastjson.dumps(obj, /, *, default=None) -> bytes
+PyObject* dumps(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+// fastjson.loads(data, /) -> object
+PyObject* loads(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+
+}  // namespace fastjson::api

@@ -1,0 +1,378 @@
+// The generic recursive encoder. Type dispatch happens in one place (Encoder::encode) by exact
+// ob_type pointer for the common types; subclasses, default= and errors go through cold paths.
+// Output matches json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() byte for byte.
+#include "runtime/encoder.h"
+
+#include <cmath>
+#include <string>
+
+#include "runtime/errors.h"
+#include "runtime/escape.h"
+#include "runtime/format_float.h"
+#include "runtime/format_int.h"
+#include "runtime/json_path.h"
+#include "runtime/py_ref.h"
+#include "runtime/writer.h"
+
+namespace fastjson::encode {
+
+namespace {
+
+using py::Ref;
+
+// Nesting limit for containers and default= calls. Python's own json stops near 1000 (the
+// recursion limit), so everything stdlib can encode fits; 1024 frames of this encoder use well
+// under 1 MB of C stack, safe on any thread.
+constexpr int kMaxDepth = 1024;
+
+enum class Fault {
+  kNone,
+  kUnsupported,      // no default=, or default raised
+  kOutOfRangeFloat,  // NaN / ±Infinity
+  kBadKey,           // dict key of a type JSON keys cannot come from
+  kCircular,
+  kTooDeep,
+  kSurrogate,        // str that cannot be encoded to UTF-8
+  kIntDigits,        // int beyond sys.get_int_max_str_digits()
+  kPython,           // MemoryError and the like: re-raised unchanged
+};
+
+class Encoder {
+ public:
+  explicit Encoder(const Options& options) noexcept : options_(options) {}
+
+  bool encode(PyObject* obj) noexcept {
+    PyTypeObject* type = Py_TYPE(obj);
+    if (type == &PyUnicode_Type) return encode_str(obj);
+    if (type == &PyLong_Type) return encode_int(obj);
+    if (type == &PyFloat_Type) return encode_float(obj);
+    if (type == &PyDict_Type) return encode_dict(obj);
+    if (type == &PyList_Type) return encode_sequence(obj);
+    if (obj == Py_True) return put_literal("true", 4);
+    if (obj == Py_False) return put_literal("false", 5);
+    if (obj == Py_None) return put_literal("null", 4);
+    if (type == &PyTuple_Type) return encode_sequence(obj);
+    return encode_other(obj);
+  }
+
+  PyObject* finish() noexcept { return writer_.finish(); }
+
+  // Raises the Python exception for the recorded fault (cold).
+  void raise() noexcept;
+
+ private:
+  bool put_literal(const char* text, size_t n) noexcept {
+    if (!writer_.reserve(n)) return fail_python();
+    writer_.put(text, n);
+    return true;
+  }
+
+  bool write_utf8(const char* data, Py_ssize_t n) noexcept {
+    if (!writer_.reserve(escape::max_quoted_size(size_t(n)))) return fail_python();
+    writer_.advance_to(escape::write_quoted(writer_.cursor(), data, size_t(n)));
+    return true;
+  }
+
+  bool encode_str(PyObject* s) noexcept {
+    if (PyUnicode_IS_COMPACT_ASCII(s)) {
+      // The characters follow the header in place: no conversion, no call.
+      return write_utf8(reinterpret_cast<const char*>(reinterpret_cast<PyASCIIObject*>(s) + 1),
+                        PyUnicode_GET_LENGTH(s));
+    }
+    Py_ssize_t n;
+    // CPython caches this UTF-8 form inside the str, so later dumps of the same str copy it.
+    const char* data = PyUnicode_AsUTF8AndSize(s, &n);
+    if (data == nullptr) return fail_str_conversion(s);
+    return write_utf8(data, n);
+  }
+
+  bool encode_int(PyObject* i) noexcept {
+    if (!writer_.reserve(format::kMaxIntChars)) return fail_python();
+#if PY_VERSION_HEX < 0x030C0000
+    // CPython 3.11 stores |value| as 30-bit digits and the sign in ob_size: values below 2**60
+    // (one or two digits) are read directly, without PyLong_AsLongLong's call and overflow checks.
+    const Py_ssize_t size = Py_SIZE(i);
+    if (size >= -2 && size <= 2) {
+      const digit* d = reinterpret_cast<PyLongObject*>(i)->ob_digit;
+      uint64_t magnitude = size == 0 ? 0 : d[0];
+      if (size == 2 || size == -2) magnitude |= uint64_t(d[1]) << PyLong_SHIFT;
+      char* out = writer_.cursor();
+      if (size < 0) *out++ = '-';
+      writer_.advance_to(format::write_u64(out, magnitude));
+      return true;
+    }
+#endif
+    return encode_big_int(i);
+  }
+
+  [[gnu::noinline]] bool encode_big_int(PyObject* i) noexcept;
+
+  bool encode_float(PyObject* f) noexcept {
+    const double v = PyFloat_AS_DOUBLE(f);
+    if (!std::isfinite(v)) [[unlikely]] return fail_float(v, f);
+    if (!writer_.reserve(format::kMaxFloatChars)) return fail_python();
+    writer_.advance_to(format::write_double_repr(writer_.cursor(), v));
+    return true;
+  }
+
+  bool encode_dict(PyObject* dict) noexcept {
+    if (!enter(dict, false)) return false;
+    if (!writer_.reserve(2)) return fail_python();
+    writer_.put('{');
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+      // default= runs Python code that could drop the dict's last reference to key or value.
+      const Ref key_guard = options_.default_fn ? Ref::borrow(key) : Ref();
+      const Ref value_guard = options_.default_fn ? Ref::borrow(value) : Ref();
+      const bool key_ok = Py_IS_TYPE(key, &PyUnicode_Type) ? encode_str(key) : encode_key(key);
+      if (!key_ok) return false;  // a key fault is reported at the dict's own path
+      if (!writer_.reserve(1)) return fail_python();
+      writer_.put(':');
+      if (!encode(value)) {
+        path_push_key(key);
+        return false;
+      }
+      if (!writer_.reserve(1)) return fail_python();
+      writer_.put(',');
+    }
+    writer_.unput_if(',');
+    if (!writer_.reserve(1)) return fail_python();
+    writer_.put('}');
+    leave();
+    return true;
+  }
+
+  // Lists and tuples (and their subclasses, which share the layout of ob_item).
+  bool encode_sequence(PyObject* seq) noexcept {
+    if (!enter(seq, false)) return false;
+    const bool is_list = PyList_Check(seq);
+    if (!writer_.reserve(2)) return fail_python();
+    writer_.put('[');
+    // Size and items are re-read each step: default= may mutate a list while it is written.
+    for (Py_ssize_t i = 0; i < Py_SIZE(seq); ++i) {
+      PyObject* item = is_list ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+      const Ref guard = options_.default_fn ? Ref::borrow(item) : Ref();
+      if (!encode(item)) {
+        path_.push_index(i);
+        return false;
+      }
+      if (!writer_.reserve(1)) return fail_python();
+      writer_.put(',');
+    }
+    writer_.unput_if(',');
+    if (!writer_.reserve(1)) return fail_python();
+    writer_.put(']');
+    leave();
+    return true;
+  }
+
+  [[gnu::cold, gnu::noinline]] bool encode_other(PyObject* obj) noexcept;
+  [[gnu::cold, gnu::noinline]] bool encode_key(PyObject* key) noexcept;
+  [[gnu::cold, gnu::noinline]] void path_push_key(PyObject* key) noexcept;
+
+  // Depth bookkeeping: stack_ holds the container (or the object handed to default=) at each
+  // level, so a cycle is found only once the depth limit is hit, at no cost before.
+  bool enter(PyObject* obj, bool via_default) noexcept {
+    if (depth_ == kMaxDepth) [[unlikely]] return fail_depth(obj, via_default);
+    stack_[depth_] = obj;
+    via_default_[depth_] = via_default;
+    ++depth_;
+    return true;
+  }
+  void leave() noexcept { --depth_; }
+
+  [[gnu::cold]] bool fail(Fault fault, PyObject* culprit) noexcept {
+    fault_ = fault;
+    culprit_type_ = culprit ? Py_TYPE(culprit)->tp_name : "";
+    return false;
+  }
+  [[gnu::cold]] bool fail_python() noexcept { return fail(Fault::kPython, nullptr); }
+  [[gnu::cold]] bool fail_float(double v, PyObject* f) noexcept {
+    detail_ = std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+    return fail(Fault::kOutOfRangeFloat, f);
+  }
+  [[gnu::cold]] bool fail_str_conversion(PyObject* s) noexcept {
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return fail_python();
+    return fail(Fault::kSurrogate, s);
+  }
+  [[gnu::cold, gnu::noinline]] bool fail_depth(PyObject* obj, bool via_default) noexcept;
+
+  Writer writer_;
+  const Options& options_;
+  int depth_ = 0;
+  PyObject* stack_[kMaxDepth + 1];  // borrowed: each is kept alive by its parent or a guard
+  bool via_default_[kMaxDepth + 1];
+  Fault fault_ = Fault::kNone;
+  const char* culprit_type_ = "";
+  std::string detail_;
+  size_t circular_components_ = 0;
+  JsonPath path_;
+};
+
+bool Encoder::encode_big_int(PyObject* i) noexcept {
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
+  if (overflow == 0) {
+    if (v == -1 && PyErr_Occurred()) return fail_python();
+    writer_.advance_to(format::write_i64(writer_.cursor(), v));
+    return true;
+  }
+  if (overflow > 0) {
+    const unsigned long long u = PyLong_AsUnsignedLongLong(i);
+    if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) {
+      writer_.advance_to(format::write_u64(writer_.cursor(), u));
+      return true;
+    }
+    PyErr_Clear();  // beyond 64 bits: fall through to CPython's own decimal conversion
+  }
+  // int.__repr__ (not the subclass's), as json does; it enforces sys.set_int_max_str_digits.
+  Ref text = Ref::steal(PyLong_Type.tp_repr(i));
+  if (!text) {
+    if (PyErr_ExceptionMatches(PyExc_ValueError)) return fail(Fault::kIntDigits, i);
+    return fail_python();
+  }
+  Py_ssize_t n;
+  const char* data = PyUnicode_AsUTF8AndSize(text.get(), &n);
+  if (data == nullptr || !writer_.reserve(size_t(n))) return fail_python();
+  writer_.put(data, size_t(n));
+  return true;
+}
+
+bool Encoder::encode_other(PyObject* obj) noexcept {
+  // Subclasses of the native types, in json's own order of checks.
+  if (PyUnicode_Check(obj)) return encode_str(obj);
+  if (PyLong_Check(obj)) return encode_int(obj);  // int.__repr__ semantics: IntEnum -> its value
+  if (PyFloat_Check(obj)) return encode_float(obj);
+  if (PyList_Check(obj) || PyTuple_Check(obj)) return encode_sequence(obj);
+  if (PyDict_Check(obj)) return encode_dict(obj);
+  if (options_.default_fn == nullptr) return fail(Fault::kUnsupported, obj);
+  // default=: its result is encoded in obj's place; each call is one nesting level, so a default
+  // that keeps returning unsupported (or the same) objects ends in a clear error, not a hang.
+  if (!enter(obj, true)) return false;
+  Ref replacement = Ref::steal(PyObject_CallOneArg(options_.default_fn, obj));
+  if (!replacement) return fail(Fault::kUnsupported, obj);  // the raised error becomes __cause__
+  if (!encode(replacement.get())) return false;
+  leave();
+  return true;
+}
+
+bool Encoder::encode_key(PyObject* key) noexcept {
+  // json's key conversions: str subclasses as text, float as repr (non-finite as json writes
+  // them, which is valid JSON inside a string), bools and None as their literals, int as int.
+  if (PyUnicode_Check(key)) return encode_str(key);
+  if (PyFloat_Check(key)) {
+    const double v = PyFloat_AS_DOUBLE(key);
+    if (std::isnan(v)) return write_utf8("NaN", 3);
+    if (std::isinf(v)) return v > 0 ? write_utf8("Infinity", 8) : write_utf8("-Infinity", 9);
+    char buf[format::kMaxFloatChars];
+    return write_utf8(buf, format::write_double_repr(buf, v) - buf);
+  }
+  if (key == Py_True) return write_utf8("true", 4);
+  if (key == Py_False) return write_utf8("false", 5);
+  if (key == Py_None) return write_utf8("null", 4);
+  if (PyLong_Check(key)) {
+    Ref text = Ref::steal(PyLong_Type.tp_repr(key));
+    if (!text) {
+      return PyErr_ExceptionMatches(PyExc_ValueError) ? fail(Fault::kIntDigits, key) : fail_python();
+    }
+    return encode_str(text.get());
+  }
+  return fail(Fault::kBadKey, key);
+}
+
+void Encoder::path_push_key(PyObject* key) noexcept {
+  // The key's text as it appears in the output (repr for keys that never made it there). The
+  // error being reported is set aside meanwhile: no C-API call may run with an exception pending,
+  // and rendering the path must not replace it.
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  Ref text;
+  if (PyUnicode_Check(key)) {
+    text = Ref::borrow(key);
+  } else if (key == Py_True || key == Py_False || key == Py_None) {
+    text = Ref::steal(
+        PyUnicode_FromString(key == Py_True ? "true" : key == Py_False ? "false" : "null"));
+  } else if (PyLong_Check(key)) {
+    text = Ref::steal(PyLong_Type.tp_repr(key));
+  } else if (PyFloat_Check(key) && std::isfinite(PyFloat_AS_DOUBLE(key))) {
+    char buf[format::kMaxFloatChars];
+    const char* end = format::write_double_repr(buf, PyFloat_AS_DOUBLE(key));
+    text = Ref::steal(PyUnicode_FromStringAndSize(buf, end - buf));
+  } else {
+    text = Ref::steal(PyObject_Repr(key));
+  }
+  Py_ssize_t n = 0;
+  const char* data = text ? PyUnicode_AsUTF8AndSize(text.get(), &n) : nullptr;
+  path_.push_key(data ? std::string_view(data, size_t(n)) : std::string_view("?"));
+  PyErr_Clear();
+  PyErr_Restore(type, value, traceback);
+}
+
+bool Encoder::fail_depth(PyObject* obj, bool via_default) noexcept {
+  stack_[kMaxDepth] = obj;
+  via_default_[kMaxDepth] = via_default;
+  // The first level whose object already appears above it is where a cycle closes.
+  for (int level = 1; level <= kMaxDepth; ++level) {
+    for (int above = 0; above < level; ++above) {
+      if (stack_[above] != stack_[level]) continue;
+      // Each container above `level` adds one path component (its child's key or index); a
+      // default= level adds none, as the replacement sits at its original's path.
+      size_t components = 0;
+      for (int k = 0; k < level; ++k) components += via_default_[k] ? 0 : 1;
+      circular_components_ = components;
+      culprit_type_ = Py_TYPE(obj)->tp_name;
+      fault_ = Fault::kCircular;
+      return false;
+    }
+  }
+  return fail(Fault::kTooDeep, obj);
+}
+
+void Encoder::raise() noexcept {
+  if (fault_ == Fault::kPython) return;  // MemoryError etc.: already set, passed through
+  std::string message;
+  switch (fault_) {
+    case Fault::kUnsupported:
+      message = std::string("Type is not JSON serializable: ") + culprit_type_;
+      break;
+    case Fault::kOutOfRangeFloat:
+      message = "Out of range float values are not JSON compliant: " + detail_;
+      break;
+    case Fault::kBadKey:
+      message = std::string("Dict keys must be str, int, float, bool or None, not ") + culprit_type_;
+      break;
+    case Fault::kCircular:
+      message = "Circular reference detected";
+      path_.keep_outermost(circular_components_);
+      break;
+    case Fault::kTooDeep:
+      message = "Maximum nesting depth exceeded (" + std::to_string(kMaxDepth) + ")";
+      break;
+    case Fault::kSurrogate:
+      message = "str is not valid UTF-8: surrogates not allowed";
+      break;
+    case Fault::kIntDigits:
+      message = "int exceeds the limit for integer string conversion (sys.set_int_max_str_digits)";
+      break;
+    case Fault::kNone:
+    case Fault::kPython:
+      return;
+  }
+  message += " - at ";
+  message += path_.render();
+  py::raise_encode_error(message);
+}
+
+}  // namespace
+
+PyObject* dumps(PyObject* obj, const Options& options) noexcept {
+  Encoder encoder(options);
+  if (!encoder.encode(obj)) [[unlikely]] {
+    encoder.raise();
+    return nullptr;
+  }
+  return encoder.finish();
+}
+
+}  // namespace fastjson::encode

@@ -1,0 +1,52 @@
+// The output buffer for one dumps call. Small outputs are written into an inline buffer and copied
+// once into an exact-size bytes object (one small pymalloc allocation); large outputs move into a
+// PyBytes that grows by realloc and is shrunk once at the end, so they are never copied again.
+#pragma once
+#include <Python.h>
+
+#include <cstddef>
+#include <cstring>
+
+namespace fastjson::encode {
+
+class Writer {
+ public:
+  Writer() noexcept = default;
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { Py_XDECREF(bytes_); }
+
+  // Makes room for n more bytes; false (with MemoryError set) if that fails. Callers reserve once
+  // for everything a step writes, then write through cursor() without further checks.
+  [[nodiscard]] bool reserve(size_t n) noexcept {
+    if (size_t(end_ - pos_) >= n) [[likely]] return true;
+    return grow(n);
+  }
+  char* cursor() noexcept { return pos_; }
+  void advance_to(char* p) noexcept { pos_ = p; }
+  void put(char c) noexcept { *pos_++ = c; }
+  void put(const char* s, size_t n) noexcept {
+    std::memcpy(pos_, s, n);
+    pos_ += n;
+  }
+  // Removes the last byte if it is c (used to drop a trailing ',' after a container's items).
+  void unput_if(char c) noexcept {
+    if (pos_ != begin_ && pos_[-1] == c) --pos_;
+  }
+  size_t size() const noexcept { return size_t(pos_ - begin_); }
+
+  // Returns the bytes object holding what was written (new reference), or nullptr on MemoryError.
+  PyObject* finish() noexcept;
+
+ private:
+  static constexpr size_t kInline = 4096;
+  bool grow(size_t n) noexcept;
+
+  char inline_[kInline];
+  PyObject* bytes_ = nullptr;  // owned; null while writing into inline_
+  char* begin_ = inline_;
+  char* pos_ = inline_;
+  char* end_ = inline_ + kInline;
+};
+
+}  // namespace fastjson::encode

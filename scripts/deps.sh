@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fastjson needs, only those missing; quiet when all are present.
+set -euo pipefail
+build=(cmake ninja-build g++ make pkg-config python3-dev python3-venv python3-pip python3-wheel
+       python3-setuptools pybind11-dev libsimdjson-dev libspdlog-dev libfmt-dev libgtest-dev llvm-19-dev)
+test=(python3-pytest python3-hypothesis)
+bench=(python3-ujson python3-rapidjson python3-simplejson python3-matplotlib)
+case "${1:-build}" in
+  build) wanted=("${build[@]}") ;;
+  test) wanted=("${build[@]}" "${test[@]}") ;;
+  bench) wanted=("${build[@]}" "${bench[@]}") ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
