@@ -52,6 +52,25 @@ TEST(FormatInt, EveryPowerOfTenNeighbour) {
   }
 }
 
+TEST(FormatInt, EightDigitBlocksOverTheWholeRange) {
+  // ascii_8digits' multiply-shift divisions are exact only below 10^8: check a dense sweep.
+  for (uint32_t n = 0; n < 100000000; n += 7) {
+    const uint64_t bytes = fastjson::format::ascii_8digits(n);
+    char text[9];
+    std::snprintf(text, sizeof text, "%08u", n);
+    ASSERT_EQ(std::memcmp(&bytes, text, 8), 0) << n;
+  }
+}
+
+TEST(FormatInt, EveryLength) {
+  uint64_t v = 0;
+  for (int digits = 1; digits <= 20; ++digits) {
+    v = v * 10 + uint64_t(digits % 10 == 0 ? 9 : digits % 10);
+    char buf[fastjson::format::kMaxIntChars];
+    EXPECT_EQ(std::string(buf, fastjson::format::write_u64(buf, v)), std::to_string(v));
+  }
+}
+
 TEST(FormatFloat, PythonLayout) {
   EXPECT_EQ(repr_of(0.0), "0.0");
   EXPECT_EQ(repr_of(-0.0), "-0.0");
