@@ -9,9 +9,10 @@ all: build
 
 build:
 	@./scripts/deps.sh build
+	@mkdir -p $(BUILD)
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) > $(BUILD).configure.log 2>&1 \
-	  || { cat $(BUILD).configure.log; exit 1; }
+	  -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) > $(BUILD)/configure.log 2>&1 \
+	  || { cat $(BUILD)/configure.log; exit 1; }
 	@cmake --build $(BUILD)
 
 test: ## every test: C++ (GoogleTest via ctest) then Python (pytest)
@@ -31,4 +32,4 @@ bench: ## the main job: fastjson vs its peers on the bundled corpora; table + be
 	PYTHONPATH=python $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD).configure.log python/fastjson/_fastjson*.so
+	rm -rf $(BUILD) python/fastjson/_fastjson*.so

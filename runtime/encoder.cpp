@@ -116,39 +116,51 @@ class Encoder {
   }
 
   bool encode_dict(PyObject* dict) noexcept {
-    if (!enter(dict, false)) return false;
-    if (!writer_.reserve(2)) return fail_python();
-    writer_.put('{');
+    if (!enter(dict, false) || !open('{')) return false;
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (PyDict_Next(dict, &pos, &key, &value)) {
-      // default= runs Python code that could drop the dict's last reference to key or value.
-      const Ref key_guard = options_.default_fn ? Ref::borrow(key) : Ref();
-      const Ref value_guard = options_.default_fn ? Ref::borrow(value) : Ref();
-      const bool key_ok = Py_IS_TYPE(key, &PyUnicode_Type) ? encode_str(key) : encode_key(key);
-      if (!key_ok) return false;  // a key fault is reported at the dict's own path
-      if (!writer_.reserve(1)) return fail_python();
-      writer_.put(':');
-      if (!encode(value)) {
-        path_push_key(key);
-        return false;
-      }
-      if (!writer_.reserve(1)) return fail_python();
-      writer_.put(',');
+      if (!encode_member(key, value)) return false;
     }
+    return close('}');
+  }
+
+  // One `"key":value,` of an object. A key fault is reported at the object's own path.
+  bool encode_member(PyObject* key, PyObject* value) noexcept {
+    // default= runs Python code that could drop the dict's last reference to key or value.
+    const Ref key_guard = options_.default_fn ? Ref::borrow(key) : Ref();
+    const Ref value_guard = options_.default_fn ? Ref::borrow(value) : Ref();
+    const bool key_ok = Py_IS_TYPE(key, &PyUnicode_Type) ? encode_str(key) : encode_key(key);
+    if (!key_ok) return false;
+    if (!writer_.reserve(1)) return fail_python();
+    writer_.put(':');
+    if (!encode(value)) {
+      path_push_key(key);
+      return false;
+    }
+    if (!writer_.reserve(1)) return fail_python();
+    writer_.put(',');
+    return true;
+  }
+
+  bool open(char bracket) noexcept {
+    if (!writer_.reserve(1)) return fail_python();
+    writer_.put(bracket);
+    return true;
+  }
+  // Replaces the trailing ',' after the last item (if any) with the closing bracket.
+  bool close(char bracket) noexcept {
     writer_.unput_if(',');
     if (!writer_.reserve(1)) return fail_python();
-    writer_.put('}');
+    writer_.put(bracket);
     leave();
     return true;
   }
 
   // Lists and tuples (and their subclasses, which share the layout of ob_item).
   bool encode_sequence(PyObject* seq) noexcept {
-    if (!enter(seq, false)) return false;
+    if (!enter(seq, false) || !open('[')) return false;
     const bool is_list = PyList_Check(seq);
-    if (!writer_.reserve(2)) return fail_python();
-    writer_.put('[');
     // Size and items are re-read each step: default= may mutate a list while it is written.
     for (Py_ssize_t i = 0; i < Py_SIZE(seq); ++i) {
       PyObject* item = is_list ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
@@ -160,14 +172,11 @@ class Encoder {
       if (!writer_.reserve(1)) return fail_python();
       writer_.put(',');
     }
-    writer_.unput_if(',');
-    if (!writer_.reserve(1)) return fail_python();
-    writer_.put(']');
-    leave();
-    return true;
+    return close(']');
   }
 
   [[gnu::cold, gnu::noinline]] bool encode_other(PyObject* obj) noexcept;
+  [[gnu::cold, gnu::noinline]] bool encode_dict_subclass(PyObject* dict) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_key(PyObject* key) noexcept;
   [[gnu::cold, gnu::noinline]] void path_push_key(PyObject* key) noexcept;
 
@@ -245,7 +254,7 @@ bool Encoder::encode_other(PyObject* obj) noexcept {
   if (PyLong_Check(obj)) return encode_int(obj);  // int.__repr__ semantics: IntEnum -> its value
   if (PyFloat_Check(obj)) return encode_float(obj);
   if (PyList_Check(obj) || PyTuple_Check(obj)) return encode_sequence(obj);
-  if (PyDict_Check(obj)) return encode_dict(obj);
+  if (PyDict_Check(obj)) return encode_dict_subclass(obj);
   if (options_.default_fn == nullptr) return fail(Fault::kUnsupported, obj);
   // default=: its result is encoded in obj's place; each call is one nesting level, so a default
   // that keeps returning unsupported (or the same) objects ends in a clear error, not a hang.
@@ -255,6 +264,23 @@ bool Encoder::encode_other(PyObject* obj) noexcept {
   if (!encode(replacement.get())) return false;
   leave();
   return true;
+}
+
+bool Encoder::encode_dict_subclass(PyObject* dict) noexcept {
+  // Like json, through items(): an OrderedDict's order (move_to_end) lives outside the hash table
+  // that PyDict_Next walks, and a subclass may define items() itself.
+  if (!enter(dict, false)) return false;
+  Ref items = Ref::steal(PyMapping_Items(dict));
+  if (!items || !open('{')) return fail_python();
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items.get()); ++i) {
+    PyObject* pair = PyList_GET_ITEM(items.get(), i);
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+      PyErr_SetString(PyExc_ValueError, "items must return 2-tuples");
+      return fail_python();
+    }
+    if (!encode_member(PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1))) return false;
+  }
+  return close('}');
 }
 
 bool Encoder::encode_key(PyObject* key) noexcept {
