@@ -1,0 +1,571 @@
+#!/usr/bin/env python3
+"""fastjson against its peers: median time per call for every workload x op x library, the ratios, and
+the orjson target; prints tables and writes results.json and results.png (to --out, default bench/)."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import corpora  # bench/ is sys.path[0] when this file runs as a script
+
+BENCH_DIR = Path(__file__).resolve().parent
+OPS = ("dumps", "loads")
+BASELINE = "json"
+
+# orjson's speed as a multiple of stdlib json's, measured on this machine (the issue; FIELD-NOTES.md).
+ORJSON_TARGET = {
+    "dumps": {"twitter": 12.5, "github": 11.5, "citm_catalog": 11.4, "canada": 15.4, "records10k": 7.5,
+              "record1": 11.0},
+    "loads": {"twitter": 2.6, "github": 2.5, "citm_catalog": 2.6, "canada": 5.0, "records10k": 1.7,
+              "record1": 5.0},
+}
+
+Encode = Callable[[Any], bytes]
+Decode = Callable[[bytes], Any]
+
+
+# --- workloads ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    make: Callable[[], tuple[Any, bytes]]  # -> (object that dumps gets, bytes that loads gets)
+
+
+def _stdlib_dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _corpus(name: str) -> Workload:
+    def make() -> tuple[Any, bytes]:
+        data = corpora.load_corpus(name)  # loads parses the corpus as published, whitespace and all
+        return json.loads(data), data
+
+    return Workload(name, make)
+
+
+def _generated(name: str, generate: Callable[[], Any]) -> Workload:
+    def make() -> tuple[Any, bytes]:
+        obj = generate()
+        return obj, _stdlib_dumps(obj)
+
+    return Workload(name, make)
+
+
+WORKLOADS = (
+    *(_corpus(name) for name in corpora.CORPORA),
+    _generated("records10k", corpora.records),
+    _generated("record1", corpora.record),
+)
+
+
+# --- libraries ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Library:
+    name: str
+    version: str
+    dumps: Encode | None  # None: this library does not offer the op
+    loads: Decode | None
+    exact: bool = False  # fastjson and its variants: dumps must produce stdlib json's bytes exactly
+    # Per-workload setup for variants that specialize on the data (fastjson.compile(schema)): returns
+    # the library to time on that workload, or None to leave the workload out.
+    bind: Callable[[Library, str, Any], Library | None] | None = None
+
+    def for_workload(self, workload: str, obj: Any) -> Library | None:
+        return self.bind(self, workload, obj) if self.bind else self
+
+    def op(self, op: str) -> Callable[[Any], Any] | None:
+        return self.dumps if op == "dumps" else self.loads
+
+
+def fastjson_variants() -> list[Library]:
+    """fastjson in each configuration worth measuring. A compiled encoder is one more entry, e.g.
+    Library("fastjson.compile", v, None, None, exact=True,
+            bind=lambda lib, w, obj: dataclasses.replace(lib, dumps=fastjson.compile(SCHEMAS[w]).dumps)
+            if w in SCHEMAS else None)"""
+    import fastjson
+
+    version = getattr(fastjson, "__version__", "?")
+    return [Library("fastjson", version, fastjson.dumps, fastjson.loads, exact=True)]
+
+
+# Peers, each with the settings that make its output equal to fastjson's: compact separators, UTF-8 kept
+# as is (ensure_ascii=False), bytes out (str-returning libraries pay the .encode(), as their users do),
+# bytes in.
+def _json() -> Library:
+    return Library("json", platform.python_version(), _stdlib_dumps, json.loads)
+
+
+def _orjson() -> Library:
+    import orjson
+
+    return Library("orjson", orjson.__version__, orjson.dumps, orjson.loads)
+
+
+def _msgspec() -> Library:
+    import msgspec.json
+
+    return Library("msgspec", msgspec.__version__, msgspec.json.Encoder().encode,
+                   msgspec.json.Decoder().decode)
+
+
+def _ujson() -> Library:
+    import ujson
+
+    def dumps(obj: Any) -> bytes:
+        return ujson.dumps(obj, ensure_ascii=False, escape_forward_slashes=False).encode()
+
+    return Library("ujson", ujson.__version__, dumps, ujson.loads)
+
+
+def _rapidjson() -> Library:
+    import rapidjson
+
+    def dumps(obj: Any) -> bytes:
+        return rapidjson.dumps(obj, ensure_ascii=False).encode()
+
+    return Library("rapidjson", rapidjson.__version__, dumps, rapidjson.loads)
+
+
+def _simplejson() -> Library:
+    import simplejson
+
+    def dumps(obj: Any) -> bytes:
+        return simplejson.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+    return Library("simplejson", simplejson.__version__, dumps, simplejson.loads)
+
+
+PEERS = {"json": _json, "orjson": _orjson, "msgspec": _msgspec, "ujson": _ujson,
+         "rapidjson": _rapidjson, "simplejson": _simplejson}
+
+
+def load_peers() -> tuple[list[Library], list[str]]:
+    """The importable peers (stdlib json always), and the names of those that are not."""
+    found, missing = [], []
+    for name, factory in PEERS.items():
+        try:
+            found.append(factory())
+        except ImportError:
+            missing.append(name)
+    return found, missing
+
+
+# --- correctness: a benchmark of wrong output measures nothing --------------------------------------
+
+def first_difference(got: Any, want: Any, path: str = "$") -> str | None:
+    """Where `got` differs from `want`, exact types included (1 is not 1.0 or True), as a JSON path."""
+    if type(got) is not type(want):
+        return f"{path}: {type(got).__name__} {got!r:.60} instead of {type(want).__name__} {want!r:.60}"
+    if isinstance(want, dict):
+        if list(got) != list(want):
+            return f"{path}: keys {list(got)!r:.120} instead of {list(want)!r:.120}"
+        for key, value in want.items():
+            if (diff := first_difference(got[key], value, f"{path}.{key}")) is not None:
+                return diff
+        return None
+    if isinstance(want, list):
+        if len(got) != len(want):
+            return f"{path}: {len(got)} items instead of {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            if (diff := first_difference(g, w, f"{path}[{i}]")) is not None:
+                return diff
+        return None
+    return None if got == want else f"{path}: {got!r:.60} instead of {want!r:.60}"
+
+
+def byte_difference(got: bytes, want: bytes) -> str | None:
+    if got == want:
+        return None
+    at = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
+    lo = max(0, at - 40)
+
+    def text(b: bytes) -> str:
+        return repr(b[lo:at + 40].decode("utf-8", "backslashreplace"))
+
+    return (f"{len(got)} bytes instead of {len(want)}, first difference at byte {at}:\n"
+            f"      got  ...{text(got)}...\n      want ...{text(want)}...")
+
+
+def check(lib: Library, op: str, obj: Any, data: bytes, want_bytes: bytes) -> str | None:
+    """None when `lib`'s op is right on this workload, else what is wrong."""
+    try:
+        if op == "loads":
+            return first_difference(lib.loads(data), obj)
+        out = lib.dumps(obj)
+        if not isinstance(out, bytes):
+            return f"returned {type(out).__name__}, not bytes"
+        if lib.exact and (diff := byte_difference(out, want_bytes)):
+            return f"bytes differ from stdlib json: {diff}"
+        return first_difference(json.loads(out), obj)
+    except Exception as exc:  # noqa: BLE001 - any failure of a library is a finding to report
+        return f"raised {type(exc).__name__}: {exc}"[:300]
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+def _run(fn: Callable[[Any], Any], arg: Any, number: int) -> float:
+    """Seconds for `number` calls. The collector is off while timing, as in timeit: JSON values hold no
+    cycles, so it would only add pauses whose timing depends on what ran before."""
+    loop = itertools.repeat(None, number)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in loop:
+            fn(arg)
+        return time.perf_counter() - start
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _autorange(fn: Callable[[Any], Any], arg: Any, min_time: float) -> int:
+    """The smallest count in 1, 2, 5, 10, 20, 50... whose calls take at least `min_time` (timeit's
+    rule); the trials double as warm-up."""
+    for power in itertools.count():
+        for factor in (1, 2, 5):
+            number = factor * 10**power
+            if _run(fn, arg, number) >= min_time:
+                return number
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Timing:
+    number: int  # calls per run
+    per_call: list[float]  # seconds, one per run
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.per_call)
+
+
+def measure(fns: dict[str, Callable[[Any], Any]], arg: Any, runs: int,
+            min_time: float) -> dict[str, Timing]:
+    """Times each function on `arg`. Runs are interleaved (one run of each, `runs` times) so that drift
+    in machine speed, common on shared vCPUs, falls on every library alike and cancels in the ratios."""
+    numbers = {name: _autorange(fn, arg, min_time) for name, fn in fns.items()}
+    timings = {name: Timing(number, []) for name, number in numbers.items()}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            gc.collect()
+            timings[name].per_call.append(_run(fn, arg, numbers[name]) / numbers[name])
+    return timings
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+Cell = Timing | str | None  # a timing, what was wrong, or None when the library lacks the op
+Results = dict[str, dict[str, dict[str, Cell]]]  # workload -> op -> library -> cell
+
+
+@dataclass
+class Prepared:
+    """A workload's inputs, each library bound to it, and what each got wrong (checked before timing)."""
+
+    workload: str
+    obj: Any
+    data: bytes
+    libs: dict[str, Library]
+    wrong: dict[tuple[str, str], str]  # (op, library) -> what is wrong
+    failures: list[str]  # fastjson's wrong output: the run must fail
+
+
+def prepare(workload: Workload, libs: Sequence[Library], ops: Sequence[str]) -> Prepared:
+    obj, data = workload.make()
+    want_bytes = _stdlib_dumps(obj)
+    prepared = Prepared(workload.name, obj, data, {}, {}, [])
+    for lib in libs:
+        local = lib.for_workload(workload.name, obj)
+        if local is None:
+            continue
+        prepared.libs[lib.name] = local
+        for op in ops:
+            if local.op(op) is None or (problem := check(local, op, obj, data, want_bytes)) is None:
+                continue
+            prepared.wrong[(op, lib.name)] = problem
+            line = f"{workload.name} {op}: {lib.name} disagrees with stdlib json: {problem}"
+            if local.exact:
+                prepared.failures.append(line)
+                print(f"FAIL {line}", file=sys.stderr)
+            else:
+                print(f"note {line} (not timed)")
+    return prepared
+
+
+def run_benchmark(prepared: Sequence[Prepared], libs: Sequence[Library], ops: Sequence[str], runs: int,
+                  min_time: float) -> Results:
+    results: Results = {}
+    for p in prepared:
+        results[p.workload] = {}
+        for op in ops:
+            cells: dict[str, Cell] = {}
+            timed = {}
+            for lib in libs:
+                fn = p.libs[lib.name].op(op) if lib.name in p.libs else None
+                if fn is None:
+                    cells[lib.name] = None
+                elif (op, lib.name) in p.wrong:
+                    cells[lib.name] = "wrong output"
+                else:
+                    timed[lib.name] = fn
+            cells.update(measure(timed, p.obj if op == "dumps" else p.data, runs, min_time))
+            results[p.workload][op] = {lib.name: cells[lib.name] for lib in libs}
+            print(f"  timed {p.workload:<13} {op}", file=sys.stderr, flush=True)
+    return results
+
+
+def speedup(cells: dict[str, Cell], faster: str, slower: str) -> float | None:
+    """How many times faster `faster` is than `slower` (> 1: faster wins), or None if not both timed."""
+    a, b = cells.get(faster), cells.get(slower)
+    if isinstance(a, Timing) and isinstance(b, Timing):
+        return b.median / a.median
+    return None
+
+
+def target_row(cells: dict[str, Cell], variant: str, workload: str, op: str) -> dict[str, Any]:
+    x_json = speedup(cells, variant, BASELINE)
+    target = ORJSON_TARGET[op][workload]
+    return {
+        "x_json": x_json,
+        "orjson_target_x_json": target,
+        "meets_target": None if x_json is None else x_json >= target,
+        "orjson_x_json_here": speedup(cells, "orjson", BASELINE),
+        "vs_orjson": speedup(cells, variant, "orjson"),
+    }
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+def _us(seconds: float) -> str:
+    us = seconds * 1e6
+    return f"{us:.0f}" if us >= 100 else f"{us:.1f}" if us >= 10 else f"{us:.2f}"
+
+
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x" if x < 10 else f"{x:.1f}x"
+
+
+def _cell(cell: Cell) -> str:
+    return "-" if cell is None else cell if isinstance(cell, str) else _us(cell.median)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 2) -> str:
+    """A markdown table with aligned columns; the first `left` columns left-aligned, the rest right."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = (str(c).ljust(w) if i < left else str(c).rjust(w)
+                 for i, (c, w) in enumerate(zip(row, widths)))
+        return "| " + " | ".join(cells) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ("-" if i < left else ":")) for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(headers), rule, *map(line, rows)])
+
+
+def _rows(results: Results, ops: Sequence[str]):
+    for op in ops:
+        for workload, by_op in results.items():
+            yield workload, op, by_op[op]
+
+
+def report(results: Results, libs: Sequence[Library], ops: Sequence[str]) -> str:
+    names = [lib.name for lib in libs]
+    variants = [lib.name for lib in libs if lib.exact]
+    peers = [lib.name for lib in libs if not lib.exact]
+    have_orjson = "orjson" in names
+    out = ["## Median µs per call (lower is better)", "",
+           format_table(["workload", "op", *names],
+                        [[w, op, *(_cell(cells[n]) for n in names)] for w, op, cells in _rows(results, ops)])]
+    out += ["", "## fastjson speed-up over each peer (peer time / fastjson time; > 1: fastjson faster)", "",
+            format_table(["workload", "op", "variant", *peers],
+                         [[w, op, v, *(_ratio(speedup(cells, v, p)) for p in peers)]
+                          for w, op, cells in _rows(results, ops) for v in variants], left=3)]
+    headers = ["workload", "op", "variant", "x json", "orjson target (x json)", "meets"]
+    if have_orjson:
+        headers += ["orjson x json here", "vs orjson"]
+    rows = []
+    for w, op, cells in _rows(results, ops):
+        for v in variants:
+            t = target_row(cells, v, w, op)
+            meets = {True: "yes", False: "NO", None: "-"}[t["meets_target"]]
+            row = [w, op, v, _ratio(t["x_json"]), _ratio(t["orjson_target_x_json"]), meets]
+            if have_orjson:
+                row += [_ratio(t["orjson_x_json_here"]), _ratio(t["vs_orjson"])]
+            rows.append(row)
+    out += ["", "## The orjson target: speed-up over stdlib json", "", format_table(headers, rows, left=3)]
+    return "\n".join([*out, "", noise_note(results)])
+
+
+def noise_note(results: Results) -> str:
+    """The widest run-to-run spread, so a reader knows how far to trust a ratio (2 shared vCPUs)."""
+    spreads = [((max(c.per_call) - min(c.per_call)) / c.median, f"{w} {op} {lib}")
+               for w, by_op in results.items() for op, cells in by_op.items()
+               for lib, c in cells.items() if isinstance(c, Timing)]
+    if not spreads:
+        return "nothing timed"
+    spread, where = max(spreads)
+    advice = "; rerun on an idle machine" if spread > 0.1 else ""
+    return f"widest run-to-run spread: {spread:.0%} of the median ({where}){advice}"
+
+
+def results_document(results: Results, libs: Sequence[Library], missing: Sequence[str], meta: dict) -> dict:
+    def cell(c: Cell) -> Any:
+        if isinstance(c, Timing):
+            return {"median_us": c.median * 1e6, "runs_us": [t * 1e6 for t in c.per_call],
+                    "calls_per_run": c.number}
+        return {"error": c} if c else None
+
+    variants = [lib.name for lib in libs if lib.exact]
+    return {
+        "meta": meta,
+        "libraries": {lib.name: lib.version for lib in libs},
+        "variants": variants,
+        "unavailable": list(missing),
+        "orjson_target": ORJSON_TARGET,
+        "results": {w: {op: {n: cell(c) for n, c in cells.items()} for op, cells in by_op.items()}
+                    for w, by_op in results.items()},
+        "speedups": {v: {w: {op: {lib.name: speedup(cells, v, lib.name) for lib in libs if lib.name != v}
+                             for op, cells in by_op.items()} for w, by_op in results.items()}
+                     for v in variants},
+        "target": {v: {w: {op: target_row(cells, v, w, op) for op, cells in by_op.items()}
+                       for w, by_op in results.items()} for v in variants},
+    }
+
+
+def plot(results: Results, libs: Sequence[Library], ops: Sequence[str], path: Path) -> None:
+    """Per workload, each library's speed-up over stdlib json (log scale), one panel per op, with
+    orjson's reference multiple marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    workloads = list(results)
+    shown = [lib.name for lib in libs if lib.name != BASELINE]
+    width = 0.8 / max(1, len(shown))
+    fig, axes = plt.subplots(len(ops), 1, figsize=(max(8, 1.6 * len(workloads) + 3), 0.6 + 4 * len(ops)),
+                             squeeze=False)
+    for ax, op in zip(axes[:, 0], ops):
+        values = [ORJSON_TARGET[op][w] for w in workloads]
+        for i, name in enumerate(shown):
+            xs, ys = [], []
+            for j, w in enumerate(workloads):
+                if (s := speedup(results[w][op], name, BASELINE)) is not None:
+                    xs.append(j + (i - (len(shown) - 1) / 2) * width)
+                    ys.append(s)
+            values += ys
+            bars = ax.bar(xs, ys, width, label=name, zorder=2)
+            if name == "fastjson":
+                ax.bar_label(bars, labels=[f"{y:.1f}" for y in ys], fontsize=7, padding=1)
+        for j, w in enumerate(workloads):
+            ax.hlines(ORJSON_TARGET[op][w], j - 0.45, j + 0.45, colors="black", linestyles="--", zorder=3,
+                      label="orjson on this machine (reference)" if j == 0 else None)
+        ax.axhline(1.0, color="grey", linewidth=0.8, zorder=1, label="stdlib json")
+        ax.set_yscale("log")
+        ax.set_ylim(min(values) / 1.5, max(values) * 1.5)
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}x"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(range(len(workloads)), workloads)
+        ax.set_ylabel("speed-up over stdlib json")
+        ax.set_title(op)
+        ax.grid(axis="y", alpha=0.3, zorder=0)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- command line -------------------------------------------------------------------------------
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def _choices(parser: argparse.ArgumentParser, values: list[str] | None, allowed: Sequence[str],
+             what: str) -> list[str]:
+    """Repeated and comma-separated values, in canonical order; all of `allowed` when none given."""
+    if not values:
+        return list(allowed)
+    picked = {v.strip() for value in values for v in value.split(",") if v.strip()}
+    if unknown := picked - set(allowed):
+        parser.error(f"unknown {what} {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}")
+    return [a for a in allowed if a in picked]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, help="timed runs per measurement, median taken (default 7)")
+    parser.add_argument("--min-time", type=float, help="seconds of calls per run at least (default 0.05)")
+    parser.add_argument("--quick", action="store_true", help="smoke mode: 3 runs of >= 5 ms")
+    parser.add_argument("--workload", action="append", metavar="NAME",
+                        help=f"only these (repeat or comma-separate): {', '.join(w.name for w in WORKLOADS)}")
+    parser.add_argument("--op", action="append", metavar="OP", help="only these ops: dumps, loads")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR, help="directory for results.json, results.png")
+    args = parser.parse_args(argv)
+    args.runs = args.runs or (3 if args.quick else 7)
+    args.min_time = args.min_time or (0.005 if args.quick else 0.05)
+    args.workloads = _choices(parser, args.workload, [w.name for w in WORKLOADS], "workload")
+    args.ops = _choices(parser, args.op, OPS, "op")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        variants = fastjson_variants()
+    except ImportError as exc:
+        print(f"fastjson is not importable ({exc}); build it with `make` and run with PYTHONPATH=python",
+              file=sys.stderr)
+        return 2
+    peers, missing = load_peers()
+    libs = [*variants, *peers]
+    workloads = [w for w in WORKLOADS if w.name in args.workloads]
+    meta = {"python": sys.version.split()[0], "platform": platform.platform(), "cpu": _cpu_model(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "runs": args.runs, "min_time_s": args.min_time,
+            "quick": args.quick}
+    print(f"# fastjson benchmark: Python {meta['python']} on {meta['cpu']}; {args.runs} runs of >= "
+          f"{args.min_time * 1e3:g} ms each, median")
+    print("# libraries: " + ", ".join(f"{lib.name} {lib.version}" for lib in libs)
+          + (f"; not importable: {', '.join(missing)}" if missing else ""))
+
+    prepared = [prepare(w, libs, args.ops) for w in workloads]
+    if failures := [f for p in prepared for f in p.failures]:
+        print(f"\nFAILED: fastjson output differs from stdlib json in {len(failures)} case(s); "
+              "nothing timed (a benchmark of wrong output measures nothing)", file=sys.stderr)
+        return 1
+    results = run_benchmark(prepared, libs, args.ops, args.runs, args.min_time)
+    print()
+    print(report(results, libs, args.ops))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    doc = results_document(results, libs, missing, meta)
+    (args.out / "results.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    plot(results, libs, args.ops, args.out / "results.png")
+    print(f"\nwrote {args.out / 'results.json'} and {args.out / 'results.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

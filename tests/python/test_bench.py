@@ -1,0 +1,111 @@
+"""The benchmark runs end to end, refuses to time wrong output, and measures the inputs we bundled."""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = REPO / "bench"
+sys.path.insert(0, str(BENCH))
+import corpora  # noqa: E402
+
+# sha256 of the published corpora (as in /work/shared/data): a broken or re-encoded bundle changes them.
+CORPUS_SHA256 = {
+    "twitter": "a08b769f32b95f426cbc3abafcec65c1a19d3eb544d4ddf320eae142c99efc5d",
+    "github": "275e688d9081f1528483eccc7d87290957a67768d4413817e30e092a68cb2124",
+    "citm_catalog": "a73e7a883f6ea8de113dff59702975e60119b4b58d451d518a929f31c92e2059",
+    "canada": "bfbc12b8b6da35cdcc15046304be1739a82a335de17ef9959ea3dd75225467a4",
+}
+ORIGINALS = Path(os.environ.get("FASTJSON_CORPUS_ORIGINALS", "/work/shared/data"))
+# The records workload as stdlib json bytes: changing the generator changes every records number ever
+# measured, so it must be a visible, deliberate edit here too.
+RECORDS_SHA256 = "9fa1bc1a12183710c68a55ee8b5d27df880e7843ecfbb9038f60c9300f85a8bf"
+
+
+def _compact(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("name", corpora.CORPORA)
+def test_bundled_corpus_is_the_original(name):
+    data = corpora.load_corpus(name)
+    assert hashlib.sha256(data).hexdigest() == CORPUS_SHA256[name]
+    original = ORIGINALS / f"{name}.json"
+    if original.exists():
+        assert json.loads(data) == json.loads(original.read_bytes())
+
+
+def test_unknown_corpus_is_refused():
+    with pytest.raises(ValueError, match="unknown corpus 'nope'"):
+        corpora.load_corpus("nope")
+
+
+def test_records_are_deterministic_and_shape_stable():
+    records = corpora.records()
+    assert len(records) == 10_000
+    assert records == corpora.records()
+    assert hashlib.sha256(_compact(records)).hexdigest() == RECORDS_SHA256
+    assert corpora.record() == records[0]
+    keys = ["id", "name", "email", "score", "active", "tags", "parent"]
+    for r in records:
+        assert list(r) == keys
+        assert (type(r["id"]), type(r["name"]), type(r["email"]), type(r["score"]), type(r["active"])) == (
+            int, str, str, float, bool)
+        assert all(type(t) is str for t in r["tags"]) and len(r["tags"]) <= 4
+        assert r["parent"] is None or type(r["parent"]) is int
+    assert 0.4 < sum(r["parent"] is None for r in records) / len(records) < 0.6
+    assert any(not r["name"].isascii() for r in records)
+
+
+def _run_bench(*args, pythonpath):
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    return subprocess.run([sys.executable, str(BENCH / "run.py"), *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
+    pytest.importorskip("matplotlib")
+    pythonpath = os.environ.get("PYTHONPATH") or REPO / "python"
+    proc = _run_bench("--quick", "--workload", "record1", "--out", str(tmp_path), pythonpath=pythonpath)
+    assert proc.returncode == 0, proc.stderr
+
+    for op in ("dumps", "loads"):
+        # one row in each of the three tables: times, speed-up over peers, orjson target
+        assert len(re.findall(rf"^\| record1 +\| {op} +\|", proc.stdout, re.M)) == 3, proc.stdout
+
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert set(doc) == {"meta", "libraries", "variants", "unavailable", "orjson_target", "results",
+                        "speedups", "target"}
+    assert {"fastjson", "json"} <= set(doc["libraries"])
+    assert list(doc["results"]) == ["record1"]
+    for op in ("dumps", "loads"):
+        for lib in ("fastjson", "json"):
+            cell = doc["results"]["record1"][op][lib]
+            assert cell["median_us"] > 0 and len(cell["runs_us"]) == 3 and cell["calls_per_run"] >= 1
+        target = doc["target"]["fastjson"]["record1"][op]
+        assert target["orjson_target_x_json"] == doc["orjson_target"][op]["record1"]
+        assert target["meets_target"] == (target["x_json"] >= target["orjson_target_x_json"])
+
+    assert (tmp_path / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_benchmark_refuses_to_time_wrong_fastjson_output(tmp_path):
+    fake = tmp_path / "lib" / "fastjson"
+    fake.mkdir(parents=True)
+    # Right values, wrong bytes: stdlib json's default separators put spaces after ", " and ": ".
+    (fake / "__init__.py").write_text(
+        "import json\n"
+        "def dumps(obj, *, default=None):\n"
+        "    return json.dumps(obj, ensure_ascii=False).encode()\n"
+        "loads = json.loads\n")
+    out = tmp_path / "out"
+    proc = _run_bench("--quick", "--workload", "record1", "--out", str(out), pythonpath=fake.parent)
+    assert proc.returncode == 1
+    assert "FAIL record1 dumps: fastjson disagrees with stdlib json: bytes differ" in proc.stderr
+    assert not out.exists()
