@@ -177,15 +177,18 @@ class Encoder {
 
   [[gnu::cold, gnu::noinline]] bool encode_other(PyObject* obj) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_dict_subclass(PyObject* dict) noexcept;
+  [[gnu::cold, gnu::noinline]] bool encode_sequence_subclass(PyObject* seq) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_key(PyObject* key) noexcept;
   [[gnu::cold, gnu::noinline]] void path_push_key(PyObject* key) noexcept;
 
-  // Depth bookkeeping: stack_ holds the container (or the object handed to default=) at each
-  // level, so a cycle is found only once the depth limit is hit, at no cost before.
-  bool enter(PyObject* obj, bool via_default) noexcept {
-    if (depth_ == kMaxDepth) [[unlikely]] return fail_depth(obj, via_default);
+  // Depth bookkeeping: stack_ holds the container (or the object handed to default=, or a
+  // sequence subclass being iterated) at each level, so a cycle is found only once the depth
+  // limit is hit, at no cost before. `no_component` marks levels whose child sits at the same
+  // JSON path (default= replacements, iterated copies).
+  bool enter(PyObject* obj, bool no_component) noexcept {
+    if (depth_ == kMaxDepth) [[unlikely]] return fail_depth(obj, no_component);
     stack_[depth_] = obj;
-    via_default_[depth_] = via_default;
+    no_component_[depth_] = no_component;
     ++depth_;
     return true;
   }
@@ -205,13 +208,13 @@ class Encoder {
     if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return fail_python();
     return fail(Fault::kSurrogate, s);
   }
-  [[gnu::cold, gnu::noinline]] bool fail_depth(PyObject* obj, bool via_default) noexcept;
+  [[gnu::cold, gnu::noinline]] bool fail_depth(PyObject* obj, bool no_component) noexcept;
 
   Writer writer_;
   const Options& options_;
   int depth_ = 0;
   PyObject* stack_[kMaxDepth + 1];  // borrowed: each is kept alive by its parent or a guard
-  bool via_default_[kMaxDepth + 1];
+  bool no_component_[kMaxDepth + 1];
   Fault fault_ = Fault::kNone;
   const char* culprit_type_ = "";
   std::string detail_;
@@ -253,7 +256,7 @@ bool Encoder::encode_other(PyObject* obj) noexcept {
   if (PyUnicode_Check(obj)) return encode_str(obj);
   if (PyLong_Check(obj)) return encode_int(obj);  // int.__repr__ semantics: IntEnum -> its value
   if (PyFloat_Check(obj)) return encode_float(obj);
-  if (PyList_Check(obj) || PyTuple_Check(obj)) return encode_sequence(obj);
+  if (PyList_Check(obj) || PyTuple_Check(obj)) return encode_sequence_subclass(obj);
   if (PyDict_Check(obj)) return encode_dict_subclass(obj);
   if (options_.default_fn == nullptr) return fail(Fault::kUnsupported, obj);
   // default=: its result is encoded in obj's place; each call is one nesting level, so a default
@@ -281,6 +284,17 @@ bool Encoder::encode_dict_subclass(PyObject* dict) noexcept {
     if (!encode_member(PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1))) return false;
   }
   return close('}');
+}
+
+bool Encoder::encode_sequence_subclass(PyObject* seq) noexcept {
+  // Like json (PySequence_Fast), through iteration: a subclass may define __iter__. The subclass
+  // takes a level of its own, without a path component, so a cycle through it is still found.
+  if (!enter(seq, true)) return false;
+  Ref items = Ref::steal(PySequence_List(seq));
+  if (!items) return fail_python();
+  if (!encode_sequence(items.get())) return false;
+  leave();
+  return true;
 }
 
 bool Encoder::encode_key(PyObject* key) noexcept {
@@ -335,9 +349,9 @@ void Encoder::path_push_key(PyObject* key) noexcept {
   PyErr_Restore(type, value, traceback);
 }
 
-bool Encoder::fail_depth(PyObject* obj, bool via_default) noexcept {
+bool Encoder::fail_depth(PyObject* obj, bool no_component) noexcept {
   stack_[kMaxDepth] = obj;
-  via_default_[kMaxDepth] = via_default;
+  no_component_[kMaxDepth] = no_component;
   // The first level whose object already appears above it is where a cycle closes.
   for (int level = 1; level <= kMaxDepth; ++level) {
     for (int above = 0; above < level; ++above) {
@@ -345,7 +359,7 @@ bool Encoder::fail_depth(PyObject* obj, bool via_default) noexcept {
       // Each container above `level` adds one path component (its child's key or index); a
       // default= level adds none, as the replacement sits at its original's path.
       size_t components = 0;
-      for (int k = 0; k < level; ++k) components += via_default_[k] ? 0 : 1;
+      for (int k = 0; k < level; ++k) components += no_component_[k] ? 0 : 1;
       circular_components_ = components;
       culprit_type_ = Py_TYPE(obj)->tp_name;
       fault_ = Fault::kCircular;
