@@ -1,0 +1,45 @@
+# Shared pytest setup for the Python suite: the `slow` marker, hypothesis profile and corpus loading.
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_bench_corpora():
+    # bench/ is not a package on sys.path; load its corpus module by file, under a private name.
+    spec = importlib.util.spec_from_file_location("_fastjson_bench_corpora", REPO_ROOT / "bench" / "corpora.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered, not deselected: CI runs every test, slow ones included (`-m "not slow"` skips them).
+    config.addinivalue_line("markers", "slow: takes minutes (rebuilds the C++); runs by default")
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # test_differential.py reports the missing package itself
+        return
+    # Example counts are bounded so the property tests stay well under a minute on 2 cores.
+    settings.register_profile(
+        "fastjson", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.load_profile("fastjson")
+
+
+@pytest.fixture(scope="session")
+def corpus_bytes():
+    """corpus_bytes(name) -> the raw JSON bytes of a bundled corpus (bench/data/<name>.json.xz)."""
+    corpora = _load_bench_corpora()
+    cache: dict[str, bytes] = {}
+
+    def load(name: str) -> bytes:
+        if name not in cache:
+            cache[name] = corpora.load_corpus(name)
+        return cache[name]
+
+    return load
