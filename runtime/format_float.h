@@ -4,8 +4,9 @@
 
 namespace fastjson::format {
 
-// "-2.2250738585072014e-308" is 24 bytes; the writer also stores whole 16-byte blocks past the
-// digits ("-" + 17 digits + '.' + 16-byte block), so callers must reserve 40.
+// Bytes callers reserve. The longest text, "-2.2250738585072014e-308", is 24 bytes, and the
+// writer's stores (16-byte blocks of digits, an 8-byte "0.000000" prefix) never reach past the
+// 24th byte either (tests/cpp/test_format.cpp checks); the rest is headroom.
 inline constexpr int kMaxFloatChars = 40;
 
 // Writes repr(v) for a finite v and returns the end. Needs kMaxFloatChars bytes of room.
