@@ -1,7 +1,9 @@
-// Registration only: exposes the runtime's METH_FASTCALL entry points and exception types.
+// Registration only: exposes the runtime's METH_FASTCALL entry points, exception types, the
+// Encoder type and the JIT helper ABI capsule.
 #include <pybind11/pybind11.h>
 
 #include "runtime/api.h"
+#include "runtime/compiled_encoder.h"
 #include "runtime/errors.h"
 
 namespace {
@@ -14,6 +16,11 @@ PyMethodDef methods[] = {
     {"loads", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::loads)),
      METH_FASTCALL | METH_KEYWORDS,
      "loads(data, /) -> object\n--\n\nParse JSON from bytes, bytearray, memoryview or str."},
+    {"_make_encoder",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::encode::make_encoder)),
+     METH_FASTCALL,
+     "_make_encoder(nodes, root, schema, /) -> Encoder\n--\n\n"
+     "An Encoder for a normalized schema description (see fastjson.compile)."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace
@@ -24,4 +31,10 @@ PYBIND11_MODULE(_fastjson, m) {
   const auto& types = fastjson::py::exceptions();
   m.attr("JSONEncodeError") = pybind11::handle(types.encode_error);
   m.attr("JSONDecodeError") = pybind11::handle(types.decode_error);
+  if (!fastjson::encode::init_encoder_type()) throw pybind11::error_already_set();
+  m.attr("Encoder") =
+      pybind11::handle(reinterpret_cast<PyObject*>(fastjson::encode::encoder_type()));
+  PyObject* api = fastjson::encode::make_api_capsule();
+  if (api == nullptr) throw pybind11::error_already_set();
+  m.attr("_C_API") = pybind11::reinterpret_steal<pybind11::object>(api);
 }

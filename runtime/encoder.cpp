@@ -1,5 +1,5 @@
-// The generic recursive encoder. Type dispatch happens in one place (Encoder::encode) by exact
-// ob_type pointer for the common types; subclasses, default= and errors go through cold paths.
+// The generic recursive encoder's cold paths (subclasses, default=, non-str keys, errors) and the
+// fastjson.dumps entry point; the hot paths are inline in generic_encoder.h.
 // Output matches json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() byte for byte.
 #include "runtime/encoder.h"
 
@@ -7,222 +7,73 @@
 #include <string>
 
 #include "runtime/errors.h"
-#include "runtime/escape.h"
-#include "runtime/format_float.h"
-#include "runtime/format_int.h"
-#include "runtime/json_path.h"
-#include "runtime/py_ref.h"
-#include "runtime/writer.h"
+#include "runtime/generic_encoder.h"
 
 namespace fastjson::encode {
 
-namespace {
+bool GenericEncoder::encode(PyObject* obj) noexcept {
+  PyTypeObject* type = Py_TYPE(obj);
+  if (type == &PyUnicode_Type) return encode_str(obj);
+  if (type == &PyLong_Type) return encode_int(obj);
+  if (type == &PyFloat_Type) return encode_float(obj);
+  if (type == &PyDict_Type) return encode_dict(obj);
+  if (type == &PyList_Type) return encode_sequence(obj);
+  if (obj == Py_True) return put_literal("true", 4);
+  if (obj == Py_False) return put_literal("false", 5);
+  if (obj == Py_None) return put_literal("null", 4);
+  if (type == &PyTuple_Type) return encode_sequence(obj);
+  return encode_other(obj);
+}
 
-using py::Ref;
-
-// Nesting limit for containers and default= calls. Python's own json stops near 1000 (the
-// recursion limit), so everything stdlib can encode fits; 1024 frames of this encoder use well
-// under 1 MB of C stack, safe on any thread.
-constexpr int kMaxDepth = 1024;
-
-enum class Fault {
-  kNone,
-  kUnsupported,      // no default=, or default raised
-  kOutOfRangeFloat,  // NaN / ±Infinity
-  kBadKey,           // dict key of a type JSON keys cannot come from
-  kCircular,
-  kTooDeep,
-  kSurrogate,        // str that cannot be encoded to UTF-8
-  kIntDigits,        // int beyond sys.get_int_max_str_digits()
-  kPython,           // MemoryError and the like: re-raised unchanged
-};
-
-class Encoder {
- public:
-  explicit Encoder(const Options& options) noexcept : options_(options) {}
-
-  bool encode(PyObject* obj) noexcept {
-    PyTypeObject* type = Py_TYPE(obj);
-    if (type == &PyUnicode_Type) return encode_str(obj);
-    if (type == &PyLong_Type) return encode_int(obj);
-    if (type == &PyFloat_Type) return encode_float(obj);
-    if (type == &PyDict_Type) return encode_dict(obj);
-    if (type == &PyList_Type) return encode_sequence(obj);
-    if (obj == Py_True) return put_literal("true", 4);
-    if (obj == Py_False) return put_literal("false", 5);
-    if (obj == Py_None) return put_literal("null", 4);
-    if (type == &PyTuple_Type) return encode_sequence(obj);
-    return encode_other(obj);
+// always_inline: inlined into encode() as when this class was local to this file.
+[[gnu::always_inline]] inline bool GenericEncoder::encode_dict(PyObject* dict) noexcept {
+  if (!enter(dict, false) || !open('{')) return false;
+  Py_ssize_t pos = 0;
+  PyObject *key, *value;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    if (!encode_member(key, value)) return false;
   }
+  return close('}');
+}
 
-  PyObject* finish() noexcept { return writer_.finish(); }
-
-  // Raises the Python exception for the recorded fault (cold).
-  void raise() noexcept;
-
- private:
-  bool put_literal(const char* text, size_t n) noexcept {
-    if (!writer_.reserve(n)) return fail_python();
-    writer_.put(text, n);
-    return true;
+// One `"key":value,` of an object. A key fault is reported at the object's own path.
+[[gnu::always_inline]] inline bool GenericEncoder::encode_member(PyObject* key,
+                                                                PyObject* value) noexcept {
+  // default= runs Python code that could drop the dict's last reference to key or value.
+  const py::Ref key_guard = options_.default_fn ? py::Ref::borrow(key) : py::Ref();
+  const py::Ref value_guard = options_.default_fn ? py::Ref::borrow(value) : py::Ref();
+  const bool key_ok = Py_IS_TYPE(key, &PyUnicode_Type) ? encode_str(key) : encode_key(key);
+  if (!key_ok) return false;
+  if (!writer_.reserve(1)) return fail_python();
+  writer_.put(':');
+  if (!encode(value)) {
+    path_push_key(key);
+    return false;
   }
+  if (!writer_.reserve(1)) return fail_python();
+  writer_.put(',');
+  return true;
+}
 
-  bool write_utf8(const char* data, Py_ssize_t n) noexcept {
-    if (!writer_.reserve(escape::max_quoted_size(size_t(n)))) return fail_python();
-    writer_.advance_to(escape::write_quoted(writer_.cursor(), data, size_t(n)));
-    return true;
-  }
-
-  bool encode_str(PyObject* s) noexcept {
-    if (PyUnicode_IS_COMPACT_ASCII(s)) {
-      // The characters follow the header in place: no conversion, no call.
-      return write_utf8(reinterpret_cast<const char*>(reinterpret_cast<PyASCIIObject*>(s) + 1),
-                        PyUnicode_GET_LENGTH(s));
-    }
-    Py_ssize_t n;
-    // CPython caches this UTF-8 form inside the str, so later dumps of the same str copy it.
-    const char* data = PyUnicode_AsUTF8AndSize(s, &n);
-    if (data == nullptr) return fail_str_conversion(s);
-    return write_utf8(data, n);
-  }
-
-  bool encode_int(PyObject* i) noexcept {
-    if (!writer_.reserve(format::kMaxIntChars)) return fail_python();
-#if PY_VERSION_HEX < 0x030C0000
-    // CPython 3.11 stores |value| as 30-bit digits and the sign in ob_size: values below 2**60
-    // (one or two digits) are read directly, without PyLong_AsLongLong's call and overflow checks.
-    const Py_ssize_t size = Py_SIZE(i);
-    if (size >= -2 && size <= 2) {
-      const digit* d = reinterpret_cast<PyLongObject*>(i)->ob_digit;
-      uint64_t magnitude = size == 0 ? 0 : d[0];
-      if (size == 2 || size == -2) magnitude |= uint64_t(d[1]) << PyLong_SHIFT;
-      char* out = writer_.cursor();
-      if (size < 0) *out++ = '-';
-      writer_.advance_to(format::write_u64(out, magnitude));
-      return true;
-    }
-#endif
-    return encode_big_int(i);
-  }
-
-  [[gnu::noinline]] bool encode_big_int(PyObject* i) noexcept;
-
-  bool encode_float(PyObject* f) noexcept {
-    const double v = PyFloat_AS_DOUBLE(f);
-    if (!std::isfinite(v)) [[unlikely]] return fail_float(v, f);
-    if (!writer_.reserve(format::kMaxFloatChars)) return fail_python();
-    writer_.advance_to(format::write_double_repr(writer_.cursor(), v));
-    return true;
-  }
-
-  bool encode_dict(PyObject* dict) noexcept {
-    if (!enter(dict, false) || !open('{')) return false;
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(dict, &pos, &key, &value)) {
-      if (!encode_member(key, value)) return false;
-    }
-    return close('}');
-  }
-
-  // One `"key":value,` of an object. A key fault is reported at the object's own path.
-  bool encode_member(PyObject* key, PyObject* value) noexcept {
-    // default= runs Python code that could drop the dict's last reference to key or value.
-    const Ref key_guard = options_.default_fn ? Ref::borrow(key) : Ref();
-    const Ref value_guard = options_.default_fn ? Ref::borrow(value) : Ref();
-    const bool key_ok = Py_IS_TYPE(key, &PyUnicode_Type) ? encode_str(key) : encode_key(key);
-    if (!key_ok) return false;
-    if (!writer_.reserve(1)) return fail_python();
-    writer_.put(':');
-    if (!encode(value)) {
-      path_push_key(key);
+// Lists and tuples (and their subclasses, which share the layout of ob_item).
+bool GenericEncoder::encode_sequence(PyObject* seq) noexcept {
+  if (!enter(seq, false) || !open('[')) return false;
+  const bool is_list = PyList_Check(seq);
+  // Size and items are re-read each step: default= may mutate a list while it is written.
+  for (Py_ssize_t i = 0; i < Py_SIZE(seq); ++i) {
+    PyObject* item = is_list ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
+    const py::Ref guard = options_.default_fn ? py::Ref::borrow(item) : py::Ref();
+    if (!encode(item)) {
+      path_.push_index(i);
       return false;
     }
     if (!writer_.reserve(1)) return fail_python();
     writer_.put(',');
-    return true;
   }
+  return close(']');
+}
 
-  bool open(char bracket) noexcept {
-    if (!writer_.reserve(1)) return fail_python();
-    writer_.put(bracket);
-    return true;
-  }
-  // Replaces the trailing ',' after the last item (if any) with the closing bracket.
-  bool close(char bracket) noexcept {
-    writer_.unput_if(',');
-    if (!writer_.reserve(1)) return fail_python();
-    writer_.put(bracket);
-    leave();
-    return true;
-  }
-
-  // Lists and tuples (and their subclasses, which share the layout of ob_item).
-  bool encode_sequence(PyObject* seq) noexcept {
-    if (!enter(seq, false) || !open('[')) return false;
-    const bool is_list = PyList_Check(seq);
-    // Size and items are re-read each step: default= may mutate a list while it is written.
-    for (Py_ssize_t i = 0; i < Py_SIZE(seq); ++i) {
-      PyObject* item = is_list ? PyList_GET_ITEM(seq, i) : PyTuple_GET_ITEM(seq, i);
-      const Ref guard = options_.default_fn ? Ref::borrow(item) : Ref();
-      if (!encode(item)) {
-        path_.push_index(i);
-        return false;
-      }
-      if (!writer_.reserve(1)) return fail_python();
-      writer_.put(',');
-    }
-    return close(']');
-  }
-
-  [[gnu::cold, gnu::noinline]] bool encode_other(PyObject* obj) noexcept;
-  [[gnu::cold, gnu::noinline]] bool encode_dict_subclass(PyObject* dict) noexcept;
-  [[gnu::cold, gnu::noinline]] bool encode_sequence_subclass(PyObject* seq) noexcept;
-  [[gnu::cold, gnu::noinline]] bool encode_key(PyObject* key) noexcept;
-  [[gnu::cold, gnu::noinline]] void path_push_key(PyObject* key) noexcept;
-
-  // Depth bookkeeping: stack_ holds the container (or the object handed to default=, or a
-  // sequence subclass being iterated) at each level, so a cycle is found only once the depth
-  // limit is hit, at no cost before. `no_component` marks levels whose child sits at the same
-  // JSON path (default= replacements, iterated copies).
-  bool enter(PyObject* obj, bool no_component) noexcept {
-    if (depth_ == kMaxDepth) [[unlikely]] return fail_depth(obj, no_component);
-    stack_[depth_] = obj;
-    no_component_[depth_] = no_component;
-    ++depth_;
-    return true;
-  }
-  void leave() noexcept { --depth_; }
-
-  [[gnu::cold]] bool fail(Fault fault, PyObject* culprit) noexcept {
-    fault_ = fault;
-    culprit_type_ = culprit ? Py_TYPE(culprit)->tp_name : "";
-    return false;
-  }
-  [[gnu::cold]] bool fail_python() noexcept { return fail(Fault::kPython, nullptr); }
-  [[gnu::cold]] bool fail_float(double v, PyObject* f) noexcept {
-    detail_ = std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
-    return fail(Fault::kOutOfRangeFloat, f);
-  }
-  [[gnu::cold]] bool fail_str_conversion(PyObject* s) noexcept {
-    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return fail_python();
-    return fail(Fault::kSurrogate, s);
-  }
-  [[gnu::cold, gnu::noinline]] bool fail_depth(PyObject* obj, bool no_component) noexcept;
-
-  Writer writer_;
-  const Options& options_;
-  int depth_ = 0;
-  PyObject* stack_[kMaxDepth + 1];  // borrowed: each is kept alive by its parent or a guard
-  bool no_component_[kMaxDepth + 1];
-  Fault fault_ = Fault::kNone;
-  const char* culprit_type_ = "";
-  std::string detail_;
-  size_t circular_components_ = 0;
-  JsonPath path_;
-};
-
-bool Encoder::encode_big_int(PyObject* i) noexcept {
+bool GenericEncoder::encode_big_int(PyObject* i) noexcept {
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
   if (overflow == 0) {
@@ -239,7 +90,7 @@ bool Encoder::encode_big_int(PyObject* i) noexcept {
     PyErr_Clear();  // beyond 64 bits: fall through to CPython's own decimal conversion
   }
   // int.__repr__ (not the subclass's), as json does; it enforces sys.set_int_max_str_digits.
-  Ref text = Ref::steal(PyLong_Type.tp_repr(i));
+  py::Ref text = py::Ref::steal(PyLong_Type.tp_repr(i));
   if (!text) {
     if (PyErr_ExceptionMatches(PyExc_ValueError)) return fail(Fault::kIntDigits, i);
     return fail_python();
@@ -251,7 +102,7 @@ bool Encoder::encode_big_int(PyObject* i) noexcept {
   return true;
 }
 
-bool Encoder::encode_other(PyObject* obj) noexcept {
+bool GenericEncoder::encode_other(PyObject* obj) noexcept {
   // Subclasses of the native types, in json's own order of checks.
   if (PyUnicode_Check(obj)) return encode_str(obj);
   if (PyLong_Check(obj)) return encode_int(obj);  // int.__repr__ semantics: IntEnum -> its value
@@ -262,18 +113,18 @@ bool Encoder::encode_other(PyObject* obj) noexcept {
   // default=: its result is encoded in obj's place; each call is one nesting level, so a default
   // that keeps returning unsupported (or the same) objects ends in a clear error, not a hang.
   if (!enter(obj, true)) return false;
-  Ref replacement = Ref::steal(PyObject_CallOneArg(options_.default_fn, obj));
+  py::Ref replacement = py::Ref::steal(PyObject_CallOneArg(options_.default_fn, obj));
   if (!replacement) return fail(Fault::kUnsupported, obj);  // the raised error becomes __cause__
   if (!encode(replacement.get())) return false;
   leave();
   return true;
 }
 
-bool Encoder::encode_dict_subclass(PyObject* dict) noexcept {
+bool GenericEncoder::encode_dict_subclass(PyObject* dict) noexcept {
   // Like json, through items(): an OrderedDict's order (move_to_end) lives outside the hash table
   // that PyDict_Next walks, and a subclass may define items() itself.
   if (!enter(dict, false)) return false;
-  Ref items = Ref::steal(PyMapping_Items(dict));
+  py::Ref items = py::Ref::steal(PyMapping_Items(dict));
   if (!items || !open('{')) return fail_python();
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items.get()); ++i) {
     PyObject* pair = PyList_GET_ITEM(items.get(), i);
@@ -286,18 +137,18 @@ bool Encoder::encode_dict_subclass(PyObject* dict) noexcept {
   return close('}');
 }
 
-bool Encoder::encode_sequence_subclass(PyObject* seq) noexcept {
+bool GenericEncoder::encode_sequence_subclass(PyObject* seq) noexcept {
   // Like json (PySequence_Fast), through iteration: a subclass may define __iter__. The subclass
   // takes a level of its own, without a path component, so a cycle through it is still found.
   if (!enter(seq, true)) return false;
-  Ref items = Ref::steal(PySequence_List(seq));
+  py::Ref items = py::Ref::steal(PySequence_List(seq));
   if (!items) return fail_python();
   if (!encode_sequence(items.get())) return false;
   leave();
   return true;
 }
 
-bool Encoder::encode_key(PyObject* key) noexcept {
+bool GenericEncoder::encode_key(PyObject* key) noexcept {
   // json's key conversions: str subclasses as text, float as repr (non-finite as json writes
   // them, which is valid JSON inside a string), bools and None as their literals, int as int.
   if (PyUnicode_Check(key)) return encode_str(key);
@@ -312,7 +163,7 @@ bool Encoder::encode_key(PyObject* key) noexcept {
   if (key == Py_False) return write_utf8("false", 5);
   if (key == Py_None) return write_utf8("null", 4);
   if (PyLong_Check(key)) {
-    Ref text = Ref::steal(PyLong_Type.tp_repr(key));
+    py::Ref text = py::Ref::steal(PyLong_Type.tp_repr(key));
     if (!text) {
       return PyErr_ExceptionMatches(PyExc_ValueError) ? fail(Fault::kIntDigits, key) : fail_python();
     }
@@ -321,26 +172,26 @@ bool Encoder::encode_key(PyObject* key) noexcept {
   return fail(Fault::kBadKey, key);
 }
 
-void Encoder::path_push_key(PyObject* key) noexcept {
+void GenericEncoder::path_push_key(PyObject* key) noexcept {
   // The key's text as it appears in the output (repr for keys that never made it there). The
   // error being reported is set aside meanwhile: no C-API call may run with an exception pending,
   // and rendering the path must not replace it.
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
-  Ref text;
+  py::Ref text;
   if (PyUnicode_Check(key)) {
-    text = Ref::borrow(key);
+    text = py::Ref::borrow(key);
   } else if (key == Py_True || key == Py_False || key == Py_None) {
-    text = Ref::steal(
+    text = py::Ref::steal(
         PyUnicode_FromString(key == Py_True ? "true" : key == Py_False ? "false" : "null"));
   } else if (PyLong_Check(key)) {
-    text = Ref::steal(PyLong_Type.tp_repr(key));
+    text = py::Ref::steal(PyLong_Type.tp_repr(key));
   } else if (PyFloat_Check(key) && std::isfinite(PyFloat_AS_DOUBLE(key))) {
     char buf[format::kMaxFloatChars];
     const char* end = format::write_double_repr(buf, PyFloat_AS_DOUBLE(key));
-    text = Ref::steal(PyUnicode_FromStringAndSize(buf, end - buf));
+    text = py::Ref::steal(PyUnicode_FromStringAndSize(buf, end - buf));
   } else {
-    text = Ref::steal(PyObject_Repr(key));
+    text = py::Ref::steal(PyObject_Repr(key));
   }
   Py_ssize_t n = 0;
   const char* data = text ? PyUnicode_AsUTF8AndSize(text.get(), &n) : nullptr;
@@ -349,7 +200,7 @@ void Encoder::path_push_key(PyObject* key) noexcept {
   PyErr_Restore(type, value, traceback);
 }
 
-bool Encoder::fail_depth(PyObject* obj, bool no_component) noexcept {
+bool GenericEncoder::fail_depth(PyObject* obj, bool no_component) noexcept {
   stack_[kMaxDepth] = obj;
   no_component_[kMaxDepth] = no_component;
   // The first level whose object already appears above it is where a cycle closes.
@@ -369,7 +220,7 @@ bool Encoder::fail_depth(PyObject* obj, bool no_component) noexcept {
   return fail(Fault::kTooDeep, obj);
 }
 
-void Encoder::raise() noexcept {
+void GenericEncoder::raise() noexcept {
   if (fault_ == Fault::kPython) return;  // MemoryError etc.: already set, passed through
   std::string message;
   switch (fault_) {
@@ -395,6 +246,9 @@ void Encoder::raise() noexcept {
     case Fault::kIntDigits:
       message = "int exceeds the limit for integer string conversion (sys.set_int_max_str_digits)";
       break;
+    case Fault::kSchema:
+      message = detail_;
+      break;
     case Fault::kNone:
     case Fault::kPython:
       return;
@@ -404,10 +258,13 @@ void Encoder::raise() noexcept {
   py::raise_encode_error(message);
 }
 
-}  // namespace
+bool GenericEncoder::fail_schema(std::string message) noexcept {
+  detail_ = std::move(message);
+  return fail(Fault::kSchema, nullptr);
+}
 
 PyObject* dumps(PyObject* obj, const Options& options) noexcept {
-  Encoder encoder(options);
+  GenericEncoder encoder(options);
   if (!encoder.encode(obj)) [[unlikely]] {
     encoder.raise();
     return nullptr;

@@ -1,0 +1,185 @@
+// The fastjson.Encoder type: construction from a normalized schema, dumps (native entry point when
+// installed, else the interpreter), the attributes, and the hooks FjApi gives the JIT.
+#include "runtime/compiled_encoder.h"
+
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "runtime/py_ref.h"
+#include "runtime/schema_encoder.h"
+
+namespace fastjson::encode {
+
+namespace {
+
+using py::Ref;
+
+struct EncoderState {
+  std::unique_ptr<const schema::Schema> schema;  // null only after tp_clear
+  Ref source;                                    // the object compile() was given, or None
+  fj_entry_fn entry = nullptr;                   // installed native code, else the interpreter
+  // Every owner ever installed: code being replaced may still be running further up the stack
+  // (a dataclass property calling install), so none is released before the Encoder.
+  std::vector<Ref> owners;
+};
+
+struct EncoderObject {
+  PyObject_HEAD EncoderState state;  // constructed in place after allocation, destroyed in dealloc
+};
+
+PyTypeObject type_object = {PyVarObject_HEAD_INIT(nullptr, 0)};
+
+EncoderState& state_of(PyObject* self) noexcept {
+  return reinterpret_cast<EncoderObject*>(self)->state;
+}
+
+PyObject* encoder_dumps(PyObject* self, PyObject* const* args, Py_ssize_t nargs) noexcept {
+  if (nargs != 1) [[unlikely]] {
+    PyErr_Format(PyExc_TypeError, "dumps() takes exactly 1 positional argument (%zd given)", nargs);
+    return nullptr;
+  }
+  EncoderState& state = state_of(self);
+  const schema::Schema* schema = state.schema.get();
+  if (schema == nullptr) [[unlikely]] {
+    PyErr_SetString(PyExc_RuntimeError, "this Encoder was cleared by the garbage collector");
+    return nullptr;
+  }
+  fj_ctx ctx(*schema);
+  bool ok;
+  if (state.entry != nullptr) {
+    Writer& writer = ctx.generic().writer();
+    char* end = state.entry(&ctx, writer.cursor(), args[0]);
+    ok = end != nullptr;
+    if (ok) writer.advance_to(end);
+  } else {
+    ok = ctx.encode(schema->root, args[0]);
+  }
+  if (!ok) [[unlikely]] {
+    ctx.raise();
+    return nullptr;
+  }
+  return ctx.finish();
+}
+
+PyObject* encoder_repr(PyObject* self) noexcept {
+  const EncoderState& state = state_of(self);
+  if (!state.schema) return PyUnicode_FromString("<fastjson.Encoder (cleared)>");
+  const std::string schema = state.schema->describe(state.schema->root);
+  return PyUnicode_FromFormat("<fastjson.Encoder %s jit=%s>", schema.c_str(),
+                              state.entry ? "True" : "False");
+}
+
+PyObject* encoder_get_schema(PyObject* self, void*) noexcept {
+  PyObject* source = state_of(self).source.get();
+  return Py_NewRef(source ? source : Py_None);
+}
+
+PyObject* encoder_get_jit(PyObject* self, void*) noexcept {
+  return PyBool_FromLong(state_of(self).entry != nullptr);
+}
+
+int encoder_traverse(PyObject* self, visitproc visit, void* arg) noexcept {
+  const EncoderState& state = state_of(self);
+  Py_VISIT(state.source.get());
+  for (const Ref& owner : state.owners) Py_VISIT(owner.get());
+  // Classes can hold the Encoder (a class attribute): the cycle must be visible to the collector.
+  if (state.schema) {
+    for (const schema::Node& node : state.schema->nodes) Py_VISIT(node.cls.get());
+  }
+  return 0;
+}
+
+int encoder_clear(PyObject* self) noexcept {
+  EncoderState& state = state_of(self);
+  state.entry = nullptr;
+  // Moved out before they are released: a release may run code that looks at this Encoder.
+  auto owners = std::move(state.owners);
+  auto source = std::move(state.source);
+  auto schema = std::move(state.schema);
+  return 0;
+}
+
+void encoder_dealloc(PyObject* self) noexcept {
+  PyObject_GC_UnTrack(self);
+  state_of(self).~EncoderState();
+  PyObject_GC_Del(self);
+}
+
+PyMethodDef encoder_methods[] = {
+    {"dumps", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&encoder_dumps)),
+     METH_FASTCALL,
+     "dumps(obj, /) -> bytes\n--\n\n"
+     "Serialize obj, which must match the schema, to compact JSON bytes (the bytes\n"
+     "fastjson.dumps gives). Raises JSONEncodeError naming the mismatch and its JSON path."},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyGetSetDef encoder_getset[] = {
+    {"schema", encoder_get_schema, nullptr, "The schema this encoder was compiled from.", nullptr},
+    {"jit", encoder_get_jit, nullptr, "True when dumps runs JIT-compiled native code.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+}  // namespace
+
+PyTypeObject* encoder_type() noexcept { return &type_object; }
+
+bool init_encoder_type() noexcept {
+  PyTypeObject& t = type_object;
+  if (t.tp_flags & Py_TPFLAGS_READY) return true;
+  t.tp_name = "fastjson.Encoder";
+  t.tp_basicsize = sizeof(EncoderObject);
+  t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION;
+  t.tp_doc = PyDoc_STR(
+      "An encoder specialized for one schema; made by fastjson.compile(schema).\n\n"
+      "dumps(obj) writes obj, which must match the schema, as fastjson.dumps would.");
+  t.tp_dealloc = encoder_dealloc;
+  t.tp_repr = encoder_repr;
+  t.tp_traverse = encoder_traverse;
+  t.tp_clear = encoder_clear;
+  t.tp_methods = encoder_methods;
+  t.tp_getset = encoder_getset;
+  return PyType_Ready(&t) == 0;
+}
+
+PyObject* make_encoder(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcept {
+  if (nargs != 3) {
+    PyErr_Format(PyExc_TypeError, "_make_encoder() takes exactly 3 arguments (%zd given)", nargs);
+    return nullptr;
+  }
+  std::unique_ptr<schema::Schema> schema = schema::Schema::build(args[0], args[1]);
+  if (!schema) return nullptr;
+  auto* self = PyObject_GC_New(EncoderObject, &type_object);
+  if (self == nullptr) return nullptr;
+  new (&self->state) EncoderState();
+  self->state.schema = std::move(schema);
+  self->state.source = Ref::borrow(args[2]);
+  PyObject_GC_Track(self);
+  return reinterpret_cast<PyObject*>(self);
+}
+
+const schema::Schema* encoder_schema(PyObject* encoder) noexcept {
+  if (!PyObject_TypeCheck(encoder, &type_object)) {
+    PyErr_Format(PyExc_TypeError, "expected fastjson.Encoder, got %.200s",
+                 Py_TYPE(encoder)->tp_name);
+    return nullptr;
+  }
+  const schema::Schema* schema = state_of(encoder).schema.get();
+  if (schema == nullptr) PyErr_SetString(PyExc_TypeError, "this Encoder was cleared");
+  return schema;
+}
+
+int encoder_install(PyObject* encoder, fj_entry_fn entry, PyObject* owner) noexcept {
+  if (encoder_schema(encoder) == nullptr) return -1;
+  EncoderState& state = state_of(encoder);
+  try {
+    state.owners.push_back(Ref::borrow(owner));
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  state.entry = entry;
+  return 0;
+}
+
+}  // namespace fastjson::encode
