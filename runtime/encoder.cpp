@@ -44,14 +44,12 @@ bool GenericEncoder::encode(PyObject* obj) noexcept {
   const py::Ref value_guard = options_.default_fn ? py::Ref::borrow(value) : py::Ref();
   const bool key_ok = Py_IS_TYPE(key, &PyUnicode_Type) ? encode_str(key) : encode_key(key);
   if (!key_ok) return false;
-  if (!writer_.reserve(1)) return fail_python();
-  writer_.put(':');
+  writer_.put(':');  // within the Writer's slack after the key's own reservation
   if (!encode(value)) {
     path_push_key(key);
     return false;
   }
-  if (!writer_.reserve(1)) return fail_python();
-  writer_.put(',');
+  writer_.put(',');  // within the Writer's slack after the value's own reservation
   return true;
 }
 
@@ -67,8 +65,7 @@ bool GenericEncoder::encode_sequence(PyObject* seq) noexcept {
       path_.push_index(i);
       return false;
     }
-    if (!writer_.reserve(1)) return fail_python();
-    writer_.put(',');
+    writer_.put(',');  // within the Writer's slack after the item's own reservation
   }
   return close(']');
 }

@@ -13,11 +13,12 @@ bool Writer::grow(size_t n) noexcept {
     PyErr_NoMemory();
     return false;
   }
+  // The allocation has kSlack bytes beyond the usable end (see reserve()).
   if (bytes_ == nullptr) {
-    bytes_ = PyBytes_FromStringAndSize(nullptr, Py_ssize_t(wanted));
+    bytes_ = PyBytes_FromStringAndSize(nullptr, Py_ssize_t(wanted + kSlack));
     if (bytes_ == nullptr) return false;
     std::memcpy(PyBytes_AS_STRING(bytes_), inline_, used);
-  } else if (_PyBytes_Resize(&bytes_, Py_ssize_t(wanted)) < 0) {
+  } else if (_PyBytes_Resize(&bytes_, Py_ssize_t(wanted + kSlack)) < 0) {
     return false;  // _PyBytes_Resize freed the object and set MemoryError
   }
   begin_ = PyBytes_AS_STRING(bytes_);

@@ -16,8 +16,10 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
   ~Writer() { Py_XDECREF(bytes_); }
 
-  // Makes room for n more bytes; false (with MemoryError set) if that fails. Callers reserve once
-  // for everything a step writes, then write through cursor() without further checks.
+  // Makes room for n more bytes, plus kSlack; false (with MemoryError set) if that fails. Callers
+  // reserve once for everything a step writes, then write through cursor() without further
+  // checks. The slack lets the single separator that follows a reserved value (',' or ':') be
+  // written without a check of its own: one compare per item less on every container.
   [[nodiscard]] bool reserve(size_t n) noexcept {
     if (size_t(end_ - pos_) >= n) [[likely]] return true;
     return grow(n);
@@ -40,13 +42,17 @@ class Writer {
 
  private:
   static constexpr size_t kInline = 4096;
+ public:
+  static constexpr size_t kSlack = 8;
+
+ private:
   bool grow(size_t n) noexcept;
 
   char inline_[kInline];
   PyObject* bytes_ = nullptr;  // owned; null while writing into inline_
   char* begin_ = inline_;
   char* pos_ = inline_;
-  char* end_ = inline_ + kInline;
+  char* end_ = inline_ + kInline - kSlack;  // the usable end: kSlack bytes lie beyond it
 };
 
 }  // namespace fastjson::encode
