@@ -609,7 +609,10 @@ def test_import_does_not_load_the_schema_module_or_the_jit():
 
 
 def _fake_jit(monkeypatch, module):
+    # `import fastjson._jit as _jit` reads the package attribute once the real module has been
+    # imported, so both places must point at the fake.
     monkeypatch.setitem(sys.modules, "fastjson._jit", module)
+    monkeypatch.setattr(fastjson, "_jit", module, raising=False)
 
 
 def test_jit_failure_logs_a_warning_and_keeps_the_interpreter(monkeypatch, caplog):
