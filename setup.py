@@ -70,7 +70,11 @@ class CMakeBuild(build_ext):
 
 setup(
     version=read_version(),
-    ext_modules=[CMakeExtension("fastjson._fastjson", target="_fastjson")],
+    # _jit (LLVM) is a module of its own so `import fastjson` never loads LLVM.
+    ext_modules=[
+        CMakeExtension("fastjson._fastjson", target="_fastjson"),
+        CMakeExtension("fastjson._jit", target="_jit"),
+    ],
     cmdclass={"build_ext": CMakeBuild},
     # Keep setuptools out of build/, which is the Makefile's CMake build directory.
     options={"build": {"build_base": "build-setuptools"}},
