@@ -276,6 +276,7 @@ class Emitter {
   void emit_entry(Function* root);
   // Object fields into `vals` (borrowed; null for absent optional fields), or fallback.
   void load_object_values(Fn& fn, Value* vals);
+  Value* sequence_items(Fn& fn, Value* type, BasicBlock* fallback);
 
   const Schema& schema_;
   llvm::LLVMContext& context_;
@@ -854,6 +855,29 @@ struct Member {
   std::optional<Mask> scalar;
 };
 
+// The item array of an exact list (ob_item, a pointer) or tuple (inline ob_item); any other type
+// goes to `fallback`. Leaves the builder in the block where the items are known.
+Value* Emitter::sequence_items(Fn& fn, Value* type, BasicBlock* fallback) {
+  BasicBlock* list = block(fn, "list");
+  BasicBlock* not_list = block(fn, "not.list");
+  BasicBlock* tuple = block(fn, "tuple");
+  BasicBlock* sized = block(fn, "items");
+  br_likely(b_.CreateICmpEQ(type, list_type_), list, not_list);
+  b_.SetInsertPoint(not_list);
+  br_likely(b_.CreateICmpEQ(type, tuple_type_), tuple, fallback);
+  b_.SetInsertPoint(list);
+  Value* list_items = load(ptr_, fn.obj, layout_.list_items, 8, "items");
+  b_.CreateBr(sized);
+  b_.SetInsertPoint(tuple);
+  Value* tuple_items = at(fn.obj, layout_.tuple_items);
+  b_.CreateBr(sized);
+  b_.SetInsertPoint(sized);
+  llvm::PHINode* items = b_.CreatePHI(ptr_, 2, "items");
+  items->addIncoming(list_items, list);
+  items->addIncoming(tuple_items, tuple);
+  return items;
+}
+
 void Emitter::emit_record(Fn& fn) {
   const Node& n = node(fn.id);
   const bool is_object = n.kind == Kind::kObject;
@@ -879,23 +903,7 @@ void Emitter::emit_record(Fn& fn) {
     values_at = vals;
   } else {
     Value* type = type_of(fn.obj);
-    BasicBlock* list = block(fn, "list");
-    BasicBlock* not_list = block(fn, "not.list");
-    BasicBlock* tuple = block(fn, "tuple");
-    BasicBlock* sized = block(fn, "items");
-    br_likely(b_.CreateICmpEQ(type, list_type_), list, not_list);
-    b_.SetInsertPoint(not_list);
-    br_likely(b_.CreateICmpEQ(type, tuple_type_), tuple, fallback);
-    b_.SetInsertPoint(list);
-    Value* list_items = load(ptr_, fn.obj, layout_.list_items, 8, "items");
-    b_.CreateBr(sized);
-    b_.SetInsertPoint(tuple);
-    Value* tuple_items = at(fn.obj, layout_.tuple_items);
-    b_.CreateBr(sized);
-    b_.SetInsertPoint(sized);
-    llvm::PHINode* items = b_.CreatePHI(ptr_, 2, "items");
-    items->addIncoming(list_items, list);
-    items->addIncoming(tuple_items, tuple);
+    Value* items = sequence_items(fn, type, fallback);
     expect(fn, b_.CreateICmpEQ(load(i64_, fn.obj, layout_.var_size, 8), i64c(int64_t(count))),
            fallback, "right.length");
     values_at = items;
@@ -1120,23 +1128,7 @@ void Emitter::emit_list(Fn& fn) {
   BasicBlock* fallback = fallback_block(fn);
 
   Value* type = type_of(fn.obj);
-  BasicBlock* list = block(fn, "list");
-  BasicBlock* not_list = block(fn, "not.list");
-  BasicBlock* tuple = block(fn, "tuple");
-  BasicBlock* sized = block(fn, "items");
-  br_likely(b_.CreateICmpEQ(type, list_type_), list, not_list);
-  b_.SetInsertPoint(not_list);
-  br_likely(b_.CreateICmpEQ(type, tuple_type_), tuple, fallback);
-  b_.SetInsertPoint(list);
-  Value* list_items = load(ptr_, fn.obj, layout_.list_items, 8, "items");
-  b_.CreateBr(sized);
-  b_.SetInsertPoint(tuple);
-  Value* tuple_items = at(fn.obj, layout_.tuple_items);
-  b_.CreateBr(sized);
-  b_.SetInsertPoint(sized);
-  llvm::PHINode* items = b_.CreatePHI(ptr_, 2, "items");
-  items->addIncoming(list_items, list);
-  items->addIncoming(tuple_items, tuple);
+  Value* items = sequence_items(fn, type, fallback);
   Value* is_list = b_.CreateICmpEQ(type, list_type_);
   Value* count = load(i64_, fn.obj, layout_.var_size, 8, "count");
   auto failed_at = [&](Value* i) {
