@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypedDict
+from typing import Any, Callable, Sequence
 
 import corpora  # bench/ is sys.path[0] when this file runs as a script
 
@@ -96,20 +96,8 @@ class Library:
         return self.dumps if op == "dumps" else self.loads
 
 
-class Record(TypedDict):
-    """The records workload's shape (bench/corpora.py records())."""
-
-    id: int
-    name: str
-    email: str
-    score: float
-    active: bool
-    tags: list[str]
-    parent: int | None
-
-
 # The schema each compiled-encoder workload is timed with; workloads not listed are left out.
-COMPILE_SCHEMAS: dict[str, Any] = {"records10k": list[Record], "record1": Record}
+COMPILE_SCHEMAS: dict[str, Any] = {"records10k": list[corpora.Record], "record1": corpora.Record}
 
 
 def compiled_encoder(schema: Any) -> Any:
