@@ -51,8 +51,8 @@ bool is_digit(uint8_t c) noexcept { return c >= '0' && c <= '9'; }
 
 class Stage2 {
  public:
-  Stage2(ParserState& state, size_t len) noexcept
-      : buf_(state.input.get()),
+  Stage2(ParserState& state, const uint8_t* buf, size_t len) noexcept
+      : buf_(buf),
         next_(state.indexer->structural_indexes.get()),
         end_(next_ + state.indexer->n_structural_indexes),
         scratch_(state.scratch.get()),
@@ -148,16 +148,22 @@ class Stage2 {
       ++next_;
       return dict.release();
     }
+    uint32_t chain = KeyCache::kNoChain, first = KeyCache::kNoChain;
     for (;;) {
       const uint32_t pos = *next_++;
       if (buf_[pos] != '"') return nullptr;
-      Ref key = Ref::steal(key_string(pos));
+      Ref key = Ref::steal(key_string(pos, chain));
+      if (first == KeyCache::kNoChain) first = chain;
       if (!key || buf_[*next_++] != ':') return nullptr;
       Ref item = Ref::steal(value(depth));
       // Duplicate keys: the later value replaces the earlier one in place, as json.loads does.
       if (!item || PyDict_SetItem(dict.get(), key.get(), item.get()) < 0) return nullptr;
       const uint8_t c = buf_[*next_++];
-      if (c == '}') return dict.release();
+      if (c == '}') {
+        // The next object is often a sibling of the same shape: chain back to the first key.
+        keys_.link(chain, first);
+        return dict.release();
+      }
       if (c != ',') return nullptr;
     }
   }
@@ -225,14 +231,14 @@ class Stage2 {
     return make_str_utf8(span.data, span.len);
   }
 
-  PyObject* key_string(uint32_t pos) {
+  PyObject* key_string(uint32_t pos, uint32_t& chain) {
     const Span span = scan(pos);
     if (span.escaped) [[unlikely]] {
       const ptrdiff_t n = unescape(pos);
       if (n < 0) return nullptr;
-      return keys_.get(scratch_, size_t(n));
+      return keys_.get(scratch_, size_t(n), chain);
     }
-    return keys_.get(span.data, span.len);
+    return keys_.get(span.data, span.len, chain);
   }
 
   PyObject* literal(uint32_t pos, const char* word, size_t n, PyObject* obj) noexcept {
@@ -316,8 +322,8 @@ class Stage2 {
 
 }  // namespace
 
-FastResult parse_fast(ParserState& state, size_t len, PyObject** out) noexcept {
-  return Stage2(state, len).run(out);
+FastResult parse_fast(ParserState& state, const uint8_t* buf, size_t len, PyObject** out) noexcept {
+  return Stage2(state, buf, len).run(out);
 }
 
 }  // namespace fastjson::decode

@@ -16,8 +16,10 @@ enum class FastResult {
   kFallback,  // not valid here, or beyond the fast path (nesting past 1024): use the exact path
 };
 
-// Parses `state.input[0, len)` (already loaded). Every value is built exactly as json.loads
+// Parses `buf[0, len)`, already indexed by state.indexer: state.input, or the caller's own
+// bytes when at least SIMDJSON_PADDING bytes past them are readable and the byte at `len` ends
+// no scalar and starts no token (see decoder.cpp). Every value is built exactly as json.loads
 // builds it; every document the fast path accepts is valid RFC 8259 JSON.
-FastResult parse_fast(ParserState& state, size_t len, PyObject** out) noexcept;
+FastResult parse_fast(ParserState& state, const uint8_t* buf, size_t len, PyObject** out) noexcept;
 
 }  // namespace fastjson::decode

@@ -21,7 +21,7 @@ PyObject* KeyCache::insert(Slot& slot, Words k, const uint8_t* s, size_t n) noex
   slot.key = key;
   slot.w0 = k.w0;
   slot.w1 = k.w1;
-  slot.n = n;
+  slot.n = uint32_t(n);
   return key;
 }
 
