@@ -5,10 +5,6 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace fastjson::escape {
 
 namespace {
@@ -58,16 +54,6 @@ inline char* put_escape(char* out, unsigned char c) noexcept {
   std::memcpy(out, e.text, sizeof e.text);  // fixed-size copy (cheaper than len-sized); room ok
   return out + e.len;
 }
-
-#if defined(__SSE2__)
-// Bit i set when byte i of the block needs an escape: c <= 0x1f (unsigned), c == '"', c == '\\'.
-inline unsigned escape_mask(__m128i v) noexcept {
-  const __m128i is_ctrl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-  const __m128i is_quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-  const __m128i is_backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-  return unsigned(_mm_movemask_epi8(_mm_or_si128(is_ctrl, _mm_or_si128(is_quote, is_backslash))));
-}
-#endif
 
 }  // namespace
 

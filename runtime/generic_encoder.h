@@ -77,8 +77,11 @@ class GenericEncoder {
   bool encode_str(PyObject* s) noexcept {
     if (PyUnicode_IS_COMPACT_ASCII(s)) {
       // The characters follow the header in place: no conversion, no call.
-      return write_utf8(reinterpret_cast<const char*>(reinterpret_cast<PyASCIIObject*>(s) + 1),
-                        PyUnicode_GET_LENGTH(s));
+      const size_t n = size_t(PyUnicode_GET_LENGTH(s));
+      if (!writer_.reserve(escape::max_quoted_size(n))) return fail_python();
+      const char* data = reinterpret_cast<const char*>(reinterpret_cast<PyASCIIObject*>(s) + 1);
+      writer_.advance_to(escape::write_quoted_inline(writer_.cursor(), data, n));
+      return true;
     }
     Py_ssize_t n;
     // CPython caches this UTF-8 form inside the str, so later dumps of the same str copy it.
@@ -167,8 +170,8 @@ class GenericEncoder {
  private:
   [[gnu::noinline]] bool encode_big_int(PyObject* i) noexcept;
 
-  bool encode_dict(PyObject* dict) noexcept;
-  bool encode_member(PyObject* key, PyObject* value) noexcept;
+  [[gnu::noinline]] bool encode_dict(PyObject* dict) noexcept;
+  bool encode_member(PyObject* key, PyObject* value, bool guard) noexcept;
   bool encode_sequence(PyObject* seq) noexcept;
 
   [[gnu::cold, gnu::noinline]] bool encode_other(PyObject* obj) noexcept;

@@ -383,3 +383,26 @@ def test_repeated_calls_are_independent():
     big = "x" * 100_000
     assert fastjson.dumps(big) == b'"' + big.encode() + b'"'
     assert fastjson.dumps(1) == b"1"
+
+
+def test_dict_table_kinds_and_deleted_entries():
+    # The encoder walks CPython's dict tables itself: deleted slots, str-only and general tables
+    # (non-str keys) and split tables (instance __dict__) must all come out in insertion order.
+    sparse = {f"k{i}": i for i in range(40)}
+    for i in range(0, 40, 3):
+        del sparse[f"k{i}"]
+    sparse["late"] = "added after deletions"
+    general = {1: "one", "two": 2, None: 3, 2.5: [4]}
+    del general["two"]
+
+    class Obj:
+        def __init__(self):
+            self.a = 1
+            self.b = [2, {"c": 3}]
+
+    objs = [Obj(), Obj()]
+    del objs[1].a
+    emptied = {"x": 1}
+    del emptied["x"]
+    for value in (sparse, general, objs[0].__dict__, objs[1].__dict__, emptied, [sparse, general]):
+        check(value)
