@@ -201,28 +201,38 @@ bool GenericEncoder::encode_sequence_subclass(PyObject* seq) noexcept {
   return true;
 }
 
-bool GenericEncoder::encode_key(PyObject* key) noexcept {
-  // json's key conversions: str subclasses as text, float as repr (non-finite as json writes
-  // them, which is valid JSON inside a string), bools and None as their literals, int as int.
-  if (PyUnicode_Check(key)) return encode_str(key);
+namespace {
+
+// The text json writes for a dict key that is not a str: float as repr (non-finite as json writes
+// them, valid JSON inside a string), bools and None as their literals, int as int.__repr__. A new
+// str, or nullptr: with ValueError set for an int past sys.get_int_max_str_digits(), with nothing
+// set for a key of any other type. One place, so written keys and error paths always agree.
+py::Ref key_text(PyObject* key) noexcept {
   if (PyFloat_Check(key)) {
     const double v = PyFloat_AS_DOUBLE(key);
-    if (std::isnan(v)) return write_utf8("NaN", 3);
-    if (std::isinf(v)) return v > 0 ? write_utf8("Infinity", 8) : write_utf8("-Infinity", 9);
+    if (std::isnan(v)) return py::Ref::steal(PyUnicode_FromString("NaN"));
+    if (std::isinf(v)) return py::Ref::steal(PyUnicode_FromString(v > 0 ? "Infinity" : "-Infinity"));
     char buf[format::kMaxFloatChars];
-    return write_utf8(buf, format::write_double_repr(buf, v) - buf);
+    const char* end = format::write_double_repr(buf, v);
+    return py::Ref::steal(PyUnicode_FromStringAndSize(buf, end - buf));
   }
-  if (key == Py_True) return write_utf8("true", 4);
-  if (key == Py_False) return write_utf8("false", 5);
-  if (key == Py_None) return write_utf8("null", 4);
-  if (PyLong_Check(key)) {
-    py::Ref text = py::Ref::steal(PyLong_Type.tp_repr(key));
-    if (!text) {
-      return PyErr_ExceptionMatches(PyExc_ValueError) ? fail(Fault::kIntDigits, key) : fail_python();
-    }
-    return encode_str(text.get());
+  if (key == Py_True) return py::Ref::steal(PyUnicode_FromString("true"));
+  if (key == Py_False) return py::Ref::steal(PyUnicode_FromString("false"));
+  if (key == Py_None) return py::Ref::steal(PyUnicode_FromString("null"));
+  if (PyLong_Check(key)) return py::Ref::steal(PyLong_Type.tp_repr(key));
+  return {};
+}
+
+}  // namespace
+
+bool GenericEncoder::encode_key(PyObject* key) noexcept {
+  if (PyUnicode_Check(key)) return encode_str(key);  // str subclasses: their text
+  const py::Ref text = key_text(key);
+  if (!text) {
+    if (!PyErr_Occurred()) return fail(Fault::kBadKey, key);
+    return PyErr_ExceptionMatches(PyExc_ValueError) ? fail(Fault::kIntDigits, key) : fail_python();
   }
-  return fail(Fault::kBadKey, key);
+  return encode_str(text.get());
 }
 
 void GenericEncoder::path_push_key(PyObject* key) noexcept {
@@ -231,19 +241,9 @@ void GenericEncoder::path_push_key(PyObject* key) noexcept {
   // and rendering the path must not replace it.
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
-  py::Ref text;
-  if (PyUnicode_Check(key)) {
-    text = py::Ref::borrow(key);
-  } else if (key == Py_True || key == Py_False || key == Py_None) {
-    text = py::Ref::steal(
-        PyUnicode_FromString(key == Py_True ? "true" : key == Py_False ? "false" : "null"));
-  } else if (PyLong_Check(key)) {
-    text = py::Ref::steal(PyLong_Type.tp_repr(key));
-  } else if (PyFloat_Check(key) && std::isfinite(PyFloat_AS_DOUBLE(key))) {
-    char buf[format::kMaxFloatChars];
-    const char* end = format::write_double_repr(buf, PyFloat_AS_DOUBLE(key));
-    text = py::Ref::steal(PyUnicode_FromStringAndSize(buf, end - buf));
-  } else {
+  py::Ref text = PyUnicode_Check(key) ? py::Ref::borrow(key) : key_text(key);
+  if (!text) {
+    PyErr_Clear();
     text = py::Ref::steal(PyObject_Repr(key));
   }
   Py_ssize_t n = 0;

@@ -188,6 +188,17 @@ def test_bad_dict_key(key, name):
     assert encode_error([{"x": {"y z": {key: 1}}}]) == prefix + '$[0].x["y z"]'
 
 
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [(math.nan, ".NaN"), (math.inf, ".Infinity"), (-math.inf, '["-Infinity"]'), (2.5, '["2.5"]'),
+     (True, ".true"), (None, ".null"), (10**30, '["' + "1" + "0" * 30 + '"]')],
+)
+def test_path_shows_non_str_keys_as_written(key, shown):
+    # The path names a key exactly as the output spells it (NaN keys are written "NaN", not "nan").
+    assert fastjson.dumps({key: 1}) == json.dumps({key: 1}, separators=(",", ":")).encode()
+    assert encode_error({key: {1j}}) == "Type is not JSON serializable: set - at $" + shown
+
+
 def test_bad_dict_key_not_passed_to_default():
     calls = []
 
