@@ -26,14 +26,10 @@ def _install_jit(encoder: Encoder) -> None:
     # Imported on first use, never at import time: the JIT loads LLVM (~50 MB of RSS).
     try:
         import fastjson._jit as _jit
-    except ModuleNotFoundError as exc:
-        if exc.name == "fastjson._jit":
-            return  # built without the JIT: the interpreter is the encoder
-        _warn("fastjson: the JIT cannot be loaded; using the schema interpreter")
-        return
-    except ImportError:
-        _warn("fastjson: the JIT cannot be loaded; using the schema interpreter")
-        return
+    except ImportError as exc:
+        if not (isinstance(exc, ModuleNotFoundError) and exc.name == "fastjson._jit"):
+            _warn("fastjson: the JIT cannot be loaded; using the schema interpreter")
+        return  # (built without the JIT: the interpreter is the encoder, silently)
     try:
         _jit.install(encoder)
     except Exception:  # any JIT failure falls back to the interpreter, never to an error
