@@ -9,6 +9,7 @@
 
 #include "runtime/cpython_dict.h"
 #include "runtime/errors.h"
+#include "runtime/float_list.h"
 #include "runtime/generic_encoder.h"
 
 namespace fastjson::encode {
@@ -113,7 +114,16 @@ bool GenericEncoder::encode_sequence(PyObject* seq) noexcept {
     // Floats inline: canada.json is 111k floats in 2-element lists, where the call to encode() and
     // its dispatch cost as much as the formatting (-5% on canada; twitter and records unchanged,
     // measured against a copy of this loop taken only by lists that start with a float).
-    const bool ok = Py_IS_TYPE(item, &PyFloat_Type) ? encode_float(item) : encode(item);
+    bool ok;
+    FloatList leaf = FloatList::kNotOne;
+    if (Py_IS_TYPE(item, &PyFloat_Type)) {
+      ok = encode_float(item);
+    } else if (Py_IS_TYPE(item, &PyList_Type) && depth_ < kMaxDepth &&
+               (leaf = write_float_list(writer_, item)) != FloatList::kNotOne) {
+      ok = leaf == FloatList::kWritten || fail_python();  // [lon, lat] pairs: see float_list.h
+    } else {
+      ok = encode(item);
+    }
     if (!ok) {
       path_.push_index(i);
       return false;

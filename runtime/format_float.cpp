@@ -143,7 +143,9 @@ inline void write_with_point(char* out, char d0, __m128i tail, int point) noexce
 
 }  // namespace
 
-char* write_double_repr(char* out, double v) noexcept {
+// flatten: Dragonbox's to_decimal is inlined too, sparing its call and register saves (~3
+// instructions per float on canada.json).
+[[gnu::flatten]] char* write_double_repr(char* out, double v) noexcept {
   // Branch-free sign: half of real coordinates are negative, in no predictable order.
   *out = '-';
   out += std::signbit(v);
