@@ -12,4 +12,8 @@ inline constexpr int kMaxFloatChars = 40;
 // Writes repr(v) for a finite v and returns the end. Needs kMaxFloatChars bytes of room.
 char* write_double_repr(char* out, double v) noexcept;
 
+// Writes "repr(a),repr(b)" for finite a and b and returns the end. Needs 2 * kMaxFloatChars + 1
+// bytes of room. One call for a [lon, lat] pair: register saves once, not per value.
+char* write_double_repr_pair(char* out, double a, double b) noexcept;
+
 }  // namespace fastjson::format

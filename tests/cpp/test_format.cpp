@@ -279,4 +279,38 @@ TEST(FormatFloat, StoresStayWithinTheLongestText) {
   }
 }
 
+TEST(FormatFloat, PairIsTheTwoReprsWithAComma) {
+  // write_double_repr_pair ([lon, lat] lists) inlines the single-value layout twice; both halves
+  // must match repr, and its stores must stay within the pair's longest text (49 bytes).
+  std::mt19937_64 rng(37);
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                5e-324,
+                                1e16,
+                                1e-5,
+                                0.0001,
+                                1e22,
+                                1e23,
+                                -65.61361699999998,
+                                43.42027300000001,
+                                1.7976931348623157e308};
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (std::isfinite(v)) values.push_back(v);
+  }
+  for (size_t i = 0; i + 1 < values.size(); ++i) {
+    const double a = values[i], b = values[values.size() - 1 - i];
+    char buf[2 * fastjson::format::kMaxFloatChars + 1];
+    std::memset(buf, 0x7F, sizeof buf);
+    char* end = fastjson::format::write_double_repr_pair(buf, a, b);
+    ASSERT_EQ(std::string(buf, size_t(end - buf)), python_repr(a) + "," + python_repr(b));
+    const size_t text = size_t(end - buf);
+    const size_t reach =
+        text - python_repr(b).size() + 24;  // b's stores end 24 bytes past its start
+    for (size_t j = reach; j < sizeof buf; ++j) ASSERT_EQ(buf[j], 0x7F) << a << "," << b;
+  }
+}
+
 }  // namespace
