@@ -5,6 +5,8 @@
 #include <Python.h>
 #include <datetime.h>
 
+#include <cstring>
+
 #include "runtime/encode_types.h"
 
 namespace fastjson::encode {
@@ -58,6 +60,10 @@ char* time_part(char* p, int hour, int minute, int second, int us) noexcept {
 // None. nullptr with an error set.
 char* offset_part(char* p, PyObject* obj, PyObject* tzinfo) noexcept {
   if (tzinfo == Py_None) return p;
+  if (tzinfo == PyDateTimeAPI->TimeZone_UTC) {  // datetime.timezone.utc: no call needed
+    std::memcpy(p, "+00:00", 6);
+    return p + 6;
+  }
   py::Ref offset = py::Ref::steal(PyObject_CallMethod(obj, "utcoffset", nullptr));
   if (!offset) return nullptr;
   if (offset.get() == Py_None) return p;
@@ -87,19 +93,23 @@ char* offset_part(char* p, PyObject* obj, PyObject* tzinfo) noexcept {
 
 }  // namespace
 
-Py_ssize_t temporal_text(PyObject* obj, char* buf) noexcept {
+Py_ssize_t temporal_text(PyObject* obj, char* buf, bool subclasses) noexcept {
   const PyDateTime_CAPI* api = datetime_api();
   if (api == nullptr) return 0;
+  PyTypeObject* type = Py_TYPE(obj);
+  if (!subclasses && type != api->DateTimeType && type != api->DateType && type != api->TimeType) {
+    return 0;
+  }
   char* p = buf;
-  if (PyObject_TypeCheck(obj, api->DateTimeType)) {
+  if (type == api->DateTimeType || PyType_IsSubtype(type, api->DateTimeType)) {
     p = date_part(p, PyDateTime_GET_YEAR(obj), PyDateTime_GET_MONTH(obj), PyDateTime_GET_DAY(obj));
     *p++ = 'T';
     p = time_part(p, PyDateTime_DATE_GET_HOUR(obj), PyDateTime_DATE_GET_MINUTE(obj),
                   PyDateTime_DATE_GET_SECOND(obj), PyDateTime_DATE_GET_MICROSECOND(obj));
     p = offset_part(p, obj, PyDateTime_DATE_GET_TZINFO(obj));
-  } else if (PyObject_TypeCheck(obj, api->DateType)) {
+  } else if (type == api->DateType || PyType_IsSubtype(type, api->DateType)) {
     p = date_part(p, PyDateTime_GET_YEAR(obj), PyDateTime_GET_MONTH(obj), PyDateTime_GET_DAY(obj));
-  } else if (PyObject_TypeCheck(obj, api->TimeType)) {
+  } else if (type == api->TimeType || PyType_IsSubtype(type, api->TimeType)) {
     p = time_part(p, PyDateTime_TIME_GET_HOUR(obj), PyDateTime_TIME_GET_MINUTE(obj),
                   PyDateTime_TIME_GET_SECOND(obj), PyDateTime_TIME_GET_MICROSECOND(obj));
     // time.utcoffset() asks the tzinfo with None for the date, as isoformat does.

@@ -40,24 +40,29 @@ inline Rare done(bool ok) noexcept { return ok ? Rare::kWritten : Rare::kFailed;
 
 Rare GenericEncoder::encode_rare(PyObject* obj) noexcept {
   if (Py_IS_TYPE(obj, fragment_type())) return done(encode_fragment(*this, obj));
-  {
-    char buf[kMaxTemporalChars];
-    const Py_ssize_t n = temporal_text(obj, buf);
-    if (n != 0) return done(n > 0 ? put_quoted_plain(*this, buf, size_t(n)) : fail_python());
+  // Exact classes first, then subclasses (see encode_types.h).
+  for (const bool subclasses : {false, true}) {
+    {
+      char buf[kMaxTemporalChars];
+      const Py_ssize_t n = temporal_text(obj, buf, subclasses);
+      if (n != 0) return done(n > 0 ? put_quoted_plain(*this, buf, size_t(n)) : fail_python());
+    }
+    {
+      char buf[kUuidChars];
+      const int found = uuid_text(obj, buf, subclasses);
+      if (found != 0) {
+        return done(found > 0 ? put_quoted_plain(*this, buf, kUuidChars) : fail_python());
+      }
+    }
+    if (py::Ref value = enum_value(obj, subclasses)) {
+      // By value, recursively (a value of any supported type), at the member's own path; a level
+      // of its own so an enum whose value contains the member is a reported cycle, not a crash.
+      if (!enter(obj, true) || !encode(value.get())) return Rare::kFailed;
+      leave();
+      return Rare::kWritten;
+    }
+    if (PyErr_Occurred()) return done(fail_python());
   }
-  {
-    char buf[kUuidChars];
-    const int found = uuid_text(obj, buf);
-    if (found != 0) return done(found > 0 ? put_quoted_plain(*this, buf, kUuidChars) : fail_python());
-  }
-  if (py::Ref value = enum_value(obj)) {
-    // By value, recursively (a value of any supported type), at the member's own path; a level of
-    // its own so an enum whose value contains the member is a reported cycle, not a crash.
-    if (!enter(obj, true) || !encode(value.get())) return Rare::kFailed;
-    leave();
-    return Rare::kWritten;
-  }
-  if (PyErr_Occurred()) return done(fail_python());
   if (is_decimal(obj)) return done(encode_decimal(*this, obj));
   if (PyAnySet_Check(obj) && options_.sets) {
     if (!enter(obj, true)) return Rare::kFailed;

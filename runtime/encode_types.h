@@ -23,6 +23,11 @@ class ImportedClass {
     PyTypeObject* cls = get();
     return cls != nullptr && PyObject_TypeCheck(obj, cls);
   }
+  // The exact class, or (subclasses) any subclass.
+  bool matches(PyObject* obj, bool subclasses) noexcept {
+    PyTypeObject* cls = get();
+    return cls != nullptr && (Py_IS_TYPE(obj, cls) || (subclasses && PyType_IsSubtype(Py_TYPE(obj), cls)));
+  }
 
  private:
   PyTypeObject* lookup() noexcept;
@@ -33,19 +38,23 @@ class ImportedClass {
 };
 
 // --- text forms, shared by values (quoted) and dict keys (non_str_keys) ---------------------------
+// `subclasses` false: only the exact classes (one pointer compare each). encode_rare tries every
+// type exactly first, then with subclasses: a miss of PyType_IsSubtype walks the whole MRO, and
+// each rare value would otherwise pay it for every type checked before its own.
 
 inline constexpr size_t kMaxTemporalChars = 64;
 // datetime.datetime / date / time (and subclasses) as RFC 3339 text (isoformat's layout), unquoted,
 // into buf. Returns the length; 0 if obj is none of them; -1 with a Python error set.
-Py_ssize_t temporal_text(PyObject* obj, char* buf) noexcept;
+Py_ssize_t temporal_text(PyObject* obj, char* buf, bool subclasses = true) noexcept;
 
 inline constexpr size_t kUuidChars = 36;
 // uuid.UUID (or subclass): the lowercase hyphenated form into buf. 1 written, 0 not a UUID, -1 error.
-int uuid_text(PyObject* obj, char* buf) noexcept;
+int uuid_text(PyObject* obj, char* buf, bool subclasses = true) noexcept;
 
 // enum.Enum (or subclass) member: its .value (new reference); nullptr with no error if obj is not
-// an Enum member, nullptr with an error set if reading .value failed.
-py::Ref enum_value(PyObject* obj) noexcept;
+// an Enum member, nullptr with an error set if reading .value failed. Without `subclasses`: only
+// members of classes made by enum.EnumType itself (not by a metaclass derived from it).
+py::Ref enum_value(PyObject* obj, bool subclasses = true) noexcept;
 
 bool is_decimal(PyObject* obj) noexcept;
 

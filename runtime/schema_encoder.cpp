@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "runtime/encode_types.h"
 #include "runtime/escape.h"
 
 namespace fastjson::encode {
@@ -521,9 +522,8 @@ bool SchemaEncoder::encode_union(NodeId id, PyObject* obj) noexcept {
 }
 
 bool SchemaEncoder::encode_enum(PyObject* obj) noexcept {
-  static PyObject* const value_name = PyUnicode_InternFromString("value");  // process lifetime
-  if (value_name == nullptr) return generic_.fail_python();
-  Ref value = Ref::steal(PyObject_GetAttr(obj, value_name));
+  // The value dumps reads (runtime/encode_enum.cpp); obj is an instance of the schema's Enum.
+  Ref value = enum_value(obj);
   if (!value) return generic_.fail_python();
   // dumps' own encoder, at the member's path: an unsupported value reads as dumps would say it.
   return generic_.encode(value.get());
