@@ -237,6 +237,16 @@ def test_compiled_options_equal_dumps(options, compile):
 
 
 @pytest.mark.parametrize("compile", [fastjson.compile, interpreter_compile])
+def test_compiled_dumps_str_large_output(compile):
+    # Native code writes through the same writer: its growth in str mode, ASCII and not.
+    enc = compile(list[Row])
+    rows = [dict(r, name=f"n{r['id']}") for r in ROWS if r["id"] != 5] * 100
+    assert enc.dumps_str(rows) == fastjson.dumps(rows).decode()
+    rows[-1] = dict(rows[-1], name="é")
+    assert enc.dumps_str(rows) == fastjson.dumps(rows).decode()
+
+
+@pytest.mark.parametrize("compile", [fastjson.compile, interpreter_compile])
 def test_compiled_nan_error_unchanged_without_option(compile):
     enc = compile(list[Row])
     with pytest.raises(fastjson.JSONEncodeError) as info:
