@@ -139,7 +139,8 @@ PyMethodDef encoder_methods[] = {
      "gives with the same options). Raises JSONEncodeError naming the mismatch and its path."},
     {"dumps_str", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&encoder_dumps_str)),
      METH_FASTCALL | METH_KEYWORDS,
-     "dumps_str(obj, /, **options) -> str\n--\n\nLike dumps, returning str (see fastjson.dumps_str)."},
+     "dumps_str(obj, /, **options) -> str\n--\n\nLike dumps, returning str (see "
+     "fastjson.dumps_str)."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyGetSetDef encoder_getset[] = {

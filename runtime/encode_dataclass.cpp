@@ -12,10 +12,10 @@ namespace fastjson::encode {
 namespace {
 
 struct DataclassNames {
-  PyObject* fields = nullptr;         // "__dataclass_fields__"
-  PyObject* field_type = nullptr;     // "_field_type"
-  PyObject* name = nullptr;           // "name"
-  PyObject* default_ = nullptr;       // "default"
+  PyObject* fields = nullptr;           // "__dataclass_fields__"
+  PyObject* field_type = nullptr;       // "_field_type"
+  PyObject* name = nullptr;             // "name"
+  PyObject* default_ = nullptr;         // "default"
   PyObject* default_factory = nullptr;  // "default_factory"
   bool ok = false;
 };
@@ -98,8 +98,8 @@ Rare encode_dataclass(GenericEncoder& encoder, PyObject* obj) noexcept {
       }
       // compile()'s message for the same object; the AttributeError becomes its __cause__.
       Py_ssize_t len = 0;
-      const char* text = PyUnicode_Check(name.get()) ? PyUnicode_AsUTF8AndSize(name.get(), &len)
-                                                     : nullptr;
+      const char* text =
+          PyUnicode_Check(name.get()) ? PyUnicode_AsUTF8AndSize(name.get(), &len) : nullptr;
       std::string message = "missing required attribute \"";
       message.append(text ? text : "?", text ? size_t(len) : 1);
       message += '"';

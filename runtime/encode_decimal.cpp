@@ -1,9 +1,9 @@
 // decimal.Decimal: str(d) as a JSON string by default (no precision is lost to a float), or with
 // decimal_as_number as a JSON number (str(d) is valid JSON number syntax for every finite Decimal:
 // "1.10", "-0", "1E+2"); a non-finite Decimal then follows the NaN policy of floats.
-#include "runtime/encode_types.h"
-
 #include <string>
+
+#include "runtime/encode_types.h"
 
 namespace fastjson::encode {
 

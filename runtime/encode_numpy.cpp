@@ -26,9 +26,19 @@ Elem element_kind(const Py_buffer& view) noexcept {
   switch (f[0]) {
     case '?':
       return view.itemsize == 1 ? Elem::kBool : Elem::kOther;
-    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n':
+    case 'b':
+    case 'h':
+    case 'i':
+    case 'l':
+    case 'q':
+    case 'n':
       return view.itemsize <= 8 ? Elem::kSigned : Elem::kOther;
-    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N':
+    case 'B':
+    case 'H':
+    case 'I':
+    case 'L':
+    case 'Q':
+    case 'N':
       return view.itemsize <= 8 ? Elem::kUnsigned : Elem::kOther;
     case 'e':
       return view.itemsize == 2 ? Elem::kHalf : Elem::kOther;
@@ -100,10 +110,24 @@ class ArrayWriter {
       case Elem::kSigned: {
         int64_t v = 0;
         switch (view_.itemsize) {
-          case 1: v = *reinterpret_cast<const int8_t*>(p); break;
-          case 2: { int16_t x; std::memcpy(&x, p, 2); v = x; break; }
-          case 4: { int32_t x; std::memcpy(&x, p, 4); v = x; break; }
-          default: std::memcpy(&v, p, 8); break;
+          case 1:
+            v = *reinterpret_cast<const int8_t*>(p);
+            break;
+          case 2: {
+            int16_t x;
+            std::memcpy(&x, p, 2);
+            v = x;
+            break;
+          }
+          case 4: {
+            int32_t x;
+            std::memcpy(&x, p, 4);
+            v = x;
+            break;
+          }
+          default:
+            std::memcpy(&v, p, 8);
+            break;
         }
         if (!w.reserve(format::kMaxIntChars)) return encoder_.fail_python();
         w.advance_to(format::write_i64(w.cursor(), v));

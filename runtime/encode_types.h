@@ -26,7 +26,8 @@ class ImportedClass {
   // The exact class, or (subclasses) any subclass.
   bool matches(PyObject* obj, bool subclasses) noexcept {
     PyTypeObject* cls = get();
-    return cls != nullptr && (Py_IS_TYPE(obj, cls) || (subclasses && PyType_IsSubtype(Py_TYPE(obj), cls)));
+    return cls != nullptr &&
+           (Py_IS_TYPE(obj, cls) || (subclasses && PyType_IsSubtype(Py_TYPE(obj), cls)));
   }
 
  private:
@@ -37,10 +38,11 @@ class ImportedClass {
   PyTypeObject* cls_ = nullptr;      // a strong reference, never released
 };
 
-// --- text forms, shared by values (quoted) and dict keys (non_str_keys) ---------------------------
-// `subclasses` false: only the exact classes (one pointer compare each). encode_rare tries every
-// type exactly first, then with subclasses: a miss of PyType_IsSubtype walks the whole MRO, and
-// each rare value would otherwise pay it for every type checked before its own.
+// --- text forms, shared by values (quoted) and dict keys (non_str_keys)
+// --------------------------- `subclasses` false: only the exact classes (one pointer compare
+// each). encode_rare tries every type exactly first, then with subclasses: a miss of
+// PyType_IsSubtype walks the whole MRO, and each rare value would otherwise pay it for every type
+// checked before its own.
 
 inline constexpr size_t kMaxTemporalChars = 64;
 // datetime.datetime / date / time (and subclasses) as RFC 3339 text (isoformat's layout), unquoted,
@@ -48,7 +50,8 @@ inline constexpr size_t kMaxTemporalChars = 64;
 Py_ssize_t temporal_text(PyObject* obj, char* buf, bool subclasses = true) noexcept;
 
 inline constexpr size_t kUuidChars = 36;
-// uuid.UUID (or subclass): the lowercase hyphenated form into buf. 1 written, 0 not a UUID, -1 error.
+// uuid.UUID (or subclass): the lowercase hyphenated form into buf. 1 written, 0 not a UUID, -1
+// error.
 int uuid_text(PyObject* obj, char* buf, bool subclasses = true) noexcept;
 
 // enum.Enum (or subclass) member: its .value (new reference); nullptr with no error if obj is not
@@ -66,7 +69,8 @@ py::Ref rare_key_text(PyObject* key) noexcept;
 // them, and with non_str_keys rare_key_text's types. nullptr as rare_key_text.
 py::Ref key_text(PyObject* key, bool non_str_keys) noexcept;
 
-// --- whole values -----------------------------------------------------------------------------------
+// --- whole values
+// -----------------------------------------------------------------------------------
 
 // Each writes obj (already known to be of its type) or records the fault.
 bool encode_decimal(GenericEncoder& encoder, PyObject* obj) noexcept;

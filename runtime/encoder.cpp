@@ -245,7 +245,6 @@ bool GenericEncoder::encode_sequence_subclass(PyObject* seq) noexcept {
   return true;
 }
 
-
 // The text json writes for a dict key that is not a str: float as repr (non-finite as json writes
 // them, valid JSON inside a string), bools and None as their literals, int as int.__repr__. A new
 // str, or nullptr: with ValueError set for an int past sys.get_int_max_str_digits(), with nothing
@@ -268,7 +267,6 @@ py::Ref key_text(PyObject* key, bool non_str_keys) noexcept {
   return {};
 }
 
-
 bool GenericEncoder::encode_key(PyObject* key) noexcept {
   if (PyUnicode_Check(key)) return encode_str(key);  // str subclasses: their text
   const py::Ref text = key_text(key, options_.non_str_keys);
@@ -285,8 +283,7 @@ void GenericEncoder::path_push_key(PyObject* key) noexcept {
   // and rendering the path must not replace it.
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
-  py::Ref text =
-      PyUnicode_Check(key) ? py::Ref::borrow(key) : key_text(key, options_.non_str_keys);
+  py::Ref text = PyUnicode_Check(key) ? py::Ref::borrow(key) : key_text(key, options_.non_str_keys);
   if (!text) {
     PyErr_Clear();
     text = py::Ref::steal(PyObject_Repr(key));

@@ -44,10 +44,9 @@ PyObject* fragment_repr(PyObject* self) noexcept {
                               reinterpret_cast<FragmentObject*>(self)->contents);
 }
 
-PyMemberDef fragment_members[] = {
-    {"contents", T_OBJECT_EX, offsetof(FragmentObject, contents), READONLY,
-     "The JSON text written verbatim."},
-    {nullptr, 0, 0, 0, nullptr}};
+PyMemberDef fragment_members[] = {{"contents", T_OBJECT_EX, offsetof(FragmentObject, contents),
+                                   READONLY, "The JSON text written verbatim."},
+                                  {nullptr, 0, 0, 0, nullptr}};
 
 }  // namespace
 

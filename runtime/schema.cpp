@@ -20,11 +20,21 @@ struct KindName {
 };
 
 constexpr KindName kKinds[] = {
-    {"any", Kind::kAny, 1},         {"null", Kind::kNull, 1},           {"bool", Kind::kBool, 1},
-    {"int", Kind::kInt, 1},         {"float", Kind::kFloat, 1},         {"str", Kind::kStr, 1},
-    {"list", Kind::kList, 2},       {"tuple", Kind::kTuple, 2},         {"dict", Kind::kDict, 2},
-    {"object", Kind::kObject, 3},   {"dataclass", Kind::kDataclass, 3}, {"union", Kind::kUnion, 2},
-    {"literal", Kind::kLiteral, 2}, {"enum", Kind::kEnum, 2},         {"instance", Kind::kInstance, 3},
+    {"any", Kind::kAny, 1},
+    {"null", Kind::kNull, 1},
+    {"bool", Kind::kBool, 1},
+    {"int", Kind::kInt, 1},
+    {"float", Kind::kFloat, 1},
+    {"str", Kind::kStr, 1},
+    {"list", Kind::kList, 2},
+    {"tuple", Kind::kTuple, 2},
+    {"dict", Kind::kDict, 2},
+    {"object", Kind::kObject, 3},
+    {"dataclass", Kind::kDataclass, 3},
+    {"union", Kind::kUnion, 2},
+    {"literal", Kind::kLiteral, 2},
+    {"enum", Kind::kEnum, 2},
+    {"instance", Kind::kInstance, 3},
     {"set", Kind::kSet, 2},
 };
 

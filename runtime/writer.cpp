@@ -57,8 +57,8 @@ bool Writer::grow(size_t n) noexcept {
 
 bool Writer::grow_raw(size_t used, size_t wanted) noexcept {
   const size_t bytes = kStrHeader + wanted + kSlack + 1;  // + the str's NUL
-  char* block = static_cast<char*>(raw_ == nullptr ? PyObject_Malloc(bytes)
-                                                   : PyObject_Realloc(raw_, bytes));
+  char* block =
+      static_cast<char*>(raw_ == nullptr ? PyObject_Malloc(bytes) : PyObject_Realloc(raw_, bytes));
   if (block == nullptr) {
     PyErr_NoMemory();
     return false;
@@ -113,7 +113,7 @@ PyObject* Writer::finish_str() noexcept {
   block[kStrHeader + used] = '\0';
   return reinterpret_cast<PyObject*>(str);
 #else
-  return nullptr;  // unreachable: kStrHeader is 0
+  return nullptr;                 // unreachable: kStrHeader is 0
 #endif
 }
 
