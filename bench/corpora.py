@@ -3,8 +3,11 @@ shape-stable records, so every run and every machine measures the same bytes."""
 
 from __future__ import annotations
 
+import datetime
+import enum
 import lzma
 import random
+import uuid
 from pathlib import Path
 from typing import Any, Sequence, TypedDict
 
@@ -111,3 +114,69 @@ def records(n: int = 10_000, seed: int = RECORDS_SEED) -> list[dict[str, Any]]:
 def record() -> dict[str, Any]:
     """One record: the per-call overhead workload."""
     return records(1)[0]
+
+
+# --- records with datetime, UUID and enum fields (the issue-6 workload) ----------------------------
+
+class Status(enum.Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+class Tier(enum.Enum):
+    FREE = 0
+    PRO = 1
+    ENTERPRISE = 2
+
+
+class TypedRecord(TypedDict):
+    """The shape of every record typed_records() makes."""
+
+    id: int
+    uuid: uuid.UUID
+    name: str
+    status: Status
+    tier: Tier
+    created: datetime.datetime  # aware (UTC), with microseconds
+    updated: datetime.datetime  # naive, whole seconds
+    birthday: datetime.date
+    score: float
+
+
+_EPOCH = datetime.datetime(2015, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def _typed_record(rng: random.Random, record_id: int) -> dict[str, Any]:
+    first, _ = _pick(rng, _FIRST)
+    last, _ = _pick(rng, _LAST)
+    created = _EPOCH + datetime.timedelta(seconds=_below(rng, 10**9), microseconds=_below(rng, 10**6))
+    return {
+        "id": record_id,
+        "uuid": uuid.UUID(int=sum(_below(rng, 2**32) << (32 * k) for k in range(4))),
+        "name": f"{first} {last}",
+        "status": _pick(rng, list(Status)),
+        "tier": _pick(rng, list(Tier)),
+        "created": created,
+        "updated": datetime.datetime(2024, 1, 1) + datetime.timedelta(seconds=_below(rng, 3 * 10**7)),
+        "birthday": datetime.date(1950, 1, 1) + datetime.timedelta(days=_below(rng, 20000)),
+        "score": _score(rng),
+    }
+
+
+def typed_records(n: int = 10_000, seed: int = RECORDS_SEED) -> list[dict[str, Any]]:
+    """n records of one shape whose values include datetime, date, UUID and Enum members."""
+    rng = random.Random(seed)
+    return [_typed_record(rng, i) for i in range(1, n + 1)]
+
+
+def typed_default(obj: Any) -> Any:
+    """default= for stdlib json (and other peers) that writes these records as fastjson does:
+    RFC 3339 via isoformat(), the hyphenated UUID, enum members by value."""
+    if isinstance(obj, (datetime.date, datetime.time)):
+        return obj.isoformat()
+    if isinstance(obj, uuid.UUID):
+        return str(obj)
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")

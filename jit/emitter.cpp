@@ -113,6 +113,10 @@ const char* kind_name(Kind kind) {
       return "literal";
     case Kind::kEnum:
       return "enum";
+    case Kind::kInstance:
+      return "instance";
+    case Kind::kSet:
+      return "set";
   }
   return "?";
 }
@@ -140,7 +144,9 @@ Mask accepted_categories(Kind kind) {
       return bit(kCatNone) | bit(kCatBool) | bit(kCatInt) | bit(kCatStr);
     case Kind::kEnum:
     case Kind::kDataclass:
-      return bit(kCatOther);  // instances of their class
+    case Kind::kInstance:
+    case Kind::kSet:
+      return bit(kCatOther);  // instances of their class; set/frozenset
     case Kind::kAny:
     case Kind::kUnion:
       return kAllCategories;
@@ -387,7 +393,8 @@ bool Emitter::runs_python(NodeId id) const {
   // value's subclass methods), which could drop references the caller only borrows.
   return any_reachable(id, [&](NodeId at, bool) {
     const Kind kind = node(at).kind;
-    return kind == Kind::kAny || kind == Kind::kEnum || kind == Kind::kDataclass;
+    return kind == Kind::kAny || kind == Kind::kEnum || kind == Kind::kDataclass ||
+           kind == Kind::kInstance || kind == Kind::kSet;
   });
 }
 
@@ -777,7 +784,10 @@ void Emitter::emit_function(NodeId id) {
     case Kind::kLiteral:
     case Kind::kEnum:
     case Kind::kDataclass:
-      // Written by the interpreter: `any`, literal and enum values, dataclass attributes.
+    case Kind::kInstance:
+    case Kind::kSet:
+      // Written by the interpreter: `any`, literal and enum values, dataclass attributes, the
+      // rarer types (datetime, UUID, Decimal: runtime/encode_*.cpp) and sets.
       b_.CreateBr(fallback_block(fn));
       return;
     default:
@@ -1319,7 +1329,8 @@ llvm::Error Emitter::run() {
       if (field.node >= size || field.key.get() == nullptr)
         return invalid("field without key or node");
     }
-    if ((n.kind == Kind::kList || n.kind == Kind::kDict) && n.children.size() != 1) {
+    if ((n.kind == Kind::kList || n.kind == Kind::kDict || n.kind == Kind::kSet) &&
+        n.children.size() != 1) {
       return invalid("list/dict node without exactly one child");
     }
   }

@@ -4,6 +4,7 @@
 
 #include "runtime/api.h"
 #include "runtime/compiled_encoder.h"
+#include "runtime/encode_types.h"
 #include "runtime/errors.h"
 
 namespace {
@@ -12,7 +13,14 @@ namespace {
 PyMethodDef methods[] = {
     {"dumps", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::dumps)),
      METH_FASTCALL | METH_KEYWORDS,
-     "dumps(obj, /, *, default=None) -> bytes\n--\n\nSerialize obj to compact JSON bytes."},
+     "dumps(obj, /, *, default=None, indent=None, sort_keys=False, append_newline=False, "
+     "non_str_keys=False, allow_nan=False, decimal_as_number=False, sets=False)\n--\n\n"
+     "Serialize obj to JSON bytes (compact unless indent is given)."},
+    {"dumps_str",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::dumps_str)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "dumps_str(obj, /, **options) -> str\n--\n\n"
+     "Like dumps (same options), returning str; ASCII output becomes the str in place."},
     {"loads", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::loads)),
      METH_FASTCALL | METH_KEYWORDS,
      "loads(data, /) -> object\n--\n\nParse JSON from bytes, bytearray, memoryview or str."},
@@ -34,6 +42,9 @@ PYBIND11_MODULE(_fastjson, m) {
   if (!fastjson::encode::init_encoder_type()) throw pybind11::error_already_set();
   m.attr("Encoder") =
       pybind11::handle(reinterpret_cast<PyObject*>(fastjson::encode::encoder_type()));
+  if (!fastjson::encode::init_fragment_type()) throw pybind11::error_already_set();
+  m.attr("Fragment") =
+      pybind11::handle(reinterpret_cast<PyObject*>(fastjson::encode::fragment_type()));
   PyObject* api = fastjson::encode::make_api_capsule();
   if (api == nullptr) throw pybind11::error_already_set();
   m.attr("_C_API") = pybind11::reinterpret_steal<pybind11::object>(api);

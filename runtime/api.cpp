@@ -1,53 +1,36 @@
 // Argument parsing for the module functions, done by hand: no tuple/dict is built per call, and
-// keyword names are matched by pointer first (interned) then by value.
+// keyword names are matched by pointer first (interned) then by value (runtime/options.cpp).
 #include "runtime/api.h"
 
 #include "runtime/decoder.h"
 #include "runtime/encoder.h"
+#include "runtime/options.h"
 
 namespace fastjson::api {
 
 namespace {
 
-bool keyword_is(PyObject* name, PyObject* interned) {
-  return name == interned || PyUnicode_Compare(name, interned) == 0;
-}
-
-PyObject* interned(const char* s) {
-  PyObject* o = PyUnicode_InternFromString(s);
-  return o;  // kept for the process lifetime, like CPython's own _Py_ID strings
+PyObject* dumps_as(const char* function, bool as_str, PyObject* const* args, Py_ssize_t nargs,
+                   PyObject* kwnames) {
+  if (nargs != 1) {
+    PyErr_Format(PyExc_TypeError, "%s() takes exactly 1 positional argument (%zd given)", function,
+                 nargs);
+    return nullptr;
+  }
+  encode::Options options;
+  options.as_str = as_str;
+  if (!encode::parse_options(function, args + nargs, kwnames, options)) return nullptr;
+  return encode::dumps(args[0], options);
 }
 
 }  // namespace
 
 PyObject* dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  static PyObject* const kw_default = interned("default");
-  if (nargs != 1) {
-    PyErr_Format(PyExc_TypeError, "dumps() takes exactly 1 positional argument (%zd given)", nargs);
-    return nullptr;
-  }
-  encode::Options options;
-  if (kwnames) {
-    Py_ssize_t n = PyTuple_GET_SIZE(kwnames);
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      PyObject* name = PyTuple_GET_ITEM(kwnames, i);
-      PyObject* value = args[nargs + i];
-      if (keyword_is(name, kw_default)) {
-        if (value != Py_None) {
-          if (!PyCallable_Check(value)) {
-            PyErr_Format(PyExc_TypeError, "default must be callable, not %.200s",
-                         Py_TYPE(value)->tp_name);
-            return nullptr;
-          }
-          options.default_fn = value;
-        }
-      } else {
-        PyErr_Format(PyExc_TypeError, "dumps() got an unexpected keyword argument '%U'", name);
-        return nullptr;
-      }
-    }
-  }
-  return encode::dumps(args[0], options);
+  return dumps_as("dumps", false, args, nargs, kwnames);
+}
+
+PyObject* dumps_str(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return dumps_as("dumps_str", true, args, nargs, kwnames);
 }
 
 PyObject* loads(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {

@@ -4,8 +4,10 @@
 
 namespace fastjson::api {
 
-// fastjson.dumps(obj, /, *, default=None) -> bytes
+// fastjson.dumps(obj, /, *, default=None, indent=None, ...) -> bytes (options: runtime/options.h)
 PyObject* dumps(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+// fastjson.dumps_str(obj, /, **the same options) -> str
+PyObject* dumps_str(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
 // fastjson.loads(data, /) -> object
 PyObject* loads(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
 

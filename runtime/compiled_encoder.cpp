@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/options.h"
 #include "runtime/py_ref.h"
 #include "runtime/schema_encoder.h"
 
@@ -35,9 +36,16 @@ EncoderState& state_of(PyObject* self) noexcept {
   return reinterpret_cast<EncoderObject*>(self)->state;
 }
 
-PyObject* encoder_dumps(PyObject* self, PyObject* const* args, Py_ssize_t nargs) noexcept {
+PyObject* encode_with(const char* function, bool as_str, PyObject* self, PyObject* const* args,
+                      Py_ssize_t nargs, PyObject* kwnames) noexcept {
   if (nargs != 1) [[unlikely]] {
-    PyErr_Format(PyExc_TypeError, "dumps() takes exactly 1 positional argument (%zd given)", nargs);
+    PyErr_Format(PyExc_TypeError, "%s() takes exactly 1 positional argument (%zd given)", function,
+                 nargs);
+    return nullptr;
+  }
+  Options options;
+  options.as_str = as_str;
+  if (kwnames != nullptr && !parse_options(function, args + nargs, kwnames, options)) {
     return nullptr;
   }
   EncoderState& state = state_of(self);
@@ -46,10 +54,13 @@ PyObject* encoder_dumps(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     PyErr_SetString(PyExc_RuntimeError, "this Encoder was cleared by the garbage collector");
     return nullptr;
   }
-  fj_ctx ctx(*schema);
+  fj_ctx ctx(*schema, options);
+  Writer& writer = ctx.generic().writer();
+  prepare_writer(writer, options);
   bool ok;
-  if (state.entry != nullptr) {
-    Writer& writer = ctx.generic().writer();
+  // Native code writes members in the dict's order: sort_keys is the interpreter's. Every other
+  // option acts through the interpreter's fallbacks (NaN, `any` values) or on the finished output.
+  if (state.entry != nullptr && !options.sort_keys) {
     char* end = state.entry(&ctx, writer.cursor(), args[0]);
     ok = end != nullptr;
     if (ok) writer.advance_to(end);
@@ -60,7 +71,17 @@ PyObject* encoder_dumps(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     ctx.raise();
     return nullptr;
   }
-  return ctx.finish();
+  return finish_output(writer, options);
+}
+
+PyObject* encoder_dumps(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames) noexcept {
+  return encode_with("dumps", false, self, args, nargs, kwnames);
+}
+
+PyObject* encoder_dumps_str(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                            PyObject* kwnames) noexcept {
+  return encode_with("dumps_str", true, self, args, nargs, kwnames);
 }
 
 PyObject* encoder_repr(PyObject* self) noexcept {
@@ -86,7 +107,10 @@ int encoder_traverse(PyObject* self, visitproc visit, void* arg) noexcept {
   for (const Ref& owner : state.owners) Py_VISIT(owner.get());
   // Classes can hold the Encoder (a class attribute): the cycle must be visible to the collector.
   if (state.schema) {
-    for (const schema::Node& node : state.schema->nodes) Py_VISIT(node.cls.get());
+    for (const schema::Node& node : state.schema->nodes) {
+      Py_VISIT(node.cls.get());
+      Py_VISIT(node.exclude.get());
+    }
   }
   return 0;
 }
@@ -109,10 +133,14 @@ void encoder_dealloc(PyObject* self) noexcept {
 
 PyMethodDef encoder_methods[] = {
     {"dumps", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&encoder_dumps)),
-     METH_FASTCALL,
-     "dumps(obj, /) -> bytes\n--\n\n"
-     "Serialize obj, which must match the schema, to compact JSON bytes (the bytes\n"
-     "fastjson.dumps gives). Raises JSONEncodeError naming the mismatch and its JSON path."},
+     METH_FASTCALL | METH_KEYWORDS,
+     "dumps(obj, /, **options) -> bytes\n--\n\n"
+     "Serialize obj, which must match the schema, to JSON bytes (the bytes fastjson.dumps\n"
+     "gives with the same options). Raises JSONEncodeError naming the mismatch and its path."},
+    {"dumps_str", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&encoder_dumps_str)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "dumps_str(obj, /, **options) -> str\n--\n\nLike dumps, returning str (see "
+     "fastjson.dumps_str)."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyGetSetDef encoder_getset[] = {

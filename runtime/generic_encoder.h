@@ -35,8 +35,12 @@ enum class Fault {
   kSurrogate,  // str that cannot be encoded to UTF-8
   kIntDigits,  // int beyond sys.get_int_max_str_digits()
   kSchema,     // a value that does not match a compiled schema; detail_ is the message
+  kValue,      // a value of a supported type that cannot be written; detail_ is the message
   kPython,     // MemoryError and the like: re-raised unchanged
 };
+
+// What the rare-type dispatch (encode_rare.cpp) did with a value.
+enum class Rare { kNotRare, kWritten, kFailed };
 
 class GenericEncoder {
  public:
@@ -60,6 +64,7 @@ class GenericEncoder {
   JsonPath& path() noexcept { return path_; }
   int depth() const noexcept { return depth_; }
   Fault fault() const noexcept { return fault_; }
+  const Options& options() const noexcept { return options_; }
 
   bool put_literal(const char* text, size_t n) noexcept {
     if (!writer_.reserve(n)) return fail_python();
@@ -116,7 +121,7 @@ class GenericEncoder {
   [[gnu::always_inline]] bool encode_float(PyObject* f) noexcept {
     const double v = PyFloat_AS_DOUBLE(f);
     if (!std::isfinite(v)) [[unlikely]]
-      return fail_float(v, f);
+      return encode_nonfinite(v, f);
     if (!writer_.reserve(format::kMaxFloatChars)) return fail_python();
     writer_.advance_to(format::write_double_repr(writer_.cursor(), v));
     return true;
@@ -164,6 +169,15 @@ class GenericEncoder {
   // A schema mismatch; `message` is the text before " - at <path>".
   [[gnu::cold, gnu::noinline]] bool fail_schema(std::string message) noexcept;
 
+  [[gnu::cold, gnu::noinline]] bool fail_value(std::string message, PyObject* culprit) noexcept;
+
+  // An object's members from a list of (key, value) pairs (sorted first under sort_keys), between
+  // braces; the caller has entered the object's level and leaves it after. Used by dict
+  // subclasses, sort_keys and dataclasses.
+  [[gnu::cold, gnu::noinline]] bool encode_pairs(PyObject* pairs) noexcept;
+  // NaN/±Infinity: null under allow_nan, else the out-of-range fault.
+  [[gnu::cold, gnu::noinline]] bool encode_nonfinite(double v, PyObject* f) noexcept;
+
   // Records a dict key as the current frame's path component while an error unwinds.
   [[gnu::cold, gnu::noinline]] void path_push_key(PyObject* key) noexcept;
 
@@ -175,6 +189,8 @@ class GenericEncoder {
   bool encode_sequence(PyObject* seq) noexcept;
 
   [[gnu::cold, gnu::noinline]] bool encode_other(PyObject* obj) noexcept;
+  [[gnu::cold, gnu::noinline]] Rare encode_rare(PyObject* obj) noexcept;  // encode_rare.cpp
+  [[gnu::cold, gnu::noinline]] bool encode_dict_sorted(PyObject* dict) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_dict_subclass(PyObject* dict) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_sequence_subclass(PyObject* seq) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_key(PyObject* key) noexcept;

@@ -20,11 +20,22 @@ struct KindName {
 };
 
 constexpr KindName kKinds[] = {
-    {"any", Kind::kAny, 1},         {"null", Kind::kNull, 1},           {"bool", Kind::kBool, 1},
-    {"int", Kind::kInt, 1},         {"float", Kind::kFloat, 1},         {"str", Kind::kStr, 1},
-    {"list", Kind::kList, 2},       {"tuple", Kind::kTuple, 2},         {"dict", Kind::kDict, 2},
-    {"object", Kind::kObject, 3},   {"dataclass", Kind::kDataclass, 3}, {"union", Kind::kUnion, 2},
-    {"literal", Kind::kLiteral, 2}, {"enum", Kind::kEnum, 2},
+    {"any", Kind::kAny, 1},
+    {"null", Kind::kNull, 1},
+    {"bool", Kind::kBool, 1},
+    {"int", Kind::kInt, 1},
+    {"float", Kind::kFloat, 1},
+    {"str", Kind::kStr, 1},
+    {"list", Kind::kList, 2},
+    {"tuple", Kind::kTuple, 2},
+    {"dict", Kind::kDict, 2},
+    {"object", Kind::kObject, 3},
+    {"dataclass", Kind::kDataclass, 3},
+    {"union", Kind::kUnion, 2},
+    {"literal", Kind::kLiteral, 2},
+    {"enum", Kind::kEnum, 2},
+    {"instance", Kind::kInstance, 3},
+    {"set", Kind::kSet, 2},
 };
 
 // The shape each kind's tuple must have, for messages.
@@ -46,6 +57,10 @@ const char* expected_shape(Kind kind) {
       return "(\"literal\", (value, ...))";
     case Kind::kEnum:
       return "(\"enum\", cls)";
+    case Kind::kInstance:
+      return "(\"instance\", cls, exclude)";
+    case Kind::kSet:
+      return "(\"set\", item)";
     default:
       return "(kind,)";
   }
@@ -91,7 +106,15 @@ class Builder {
     switch (node.kind) {
       case Kind::kList:
       case Kind::kDict:
+      case Kind::kSet:
         return read_child(arg1, node);
+      case Kind::kInstance:
+        if (!PyType_Check(arg1)) return fail("instance cls must be a class, got %R", arg1);
+        if (arg2 != Py_None && !PyType_Check(arg2))
+          return fail("instance exclude must be a class or None, got %R", arg2);
+        if (arg2 != Py_None) node.exclude = Ref::borrow(arg2);
+        schema_.runs_python = true;  // an aware datetime's utcoffset() is Python code
+        return read_class(arg1, node);
       case Kind::kTuple:
         return read_children(arg1, node, /*at_least=*/0);
       case Kind::kUnion:
@@ -372,8 +395,14 @@ void describe_into(const Schema& schema, NodeId id, std::vector<bool>& open, std
     case Kind::kObject:
       out += node.title.empty() ? std::string("object") : node.title;
       break;
+    case Kind::kSet:
+      out += "set[";
+      describe_into(schema, node.children[0], open, out);
+      out += ']';
+      break;
     case Kind::kDataclass:
     case Kind::kEnum:
+    case Kind::kInstance:
     case Kind::kLiteral:
       out += node.title;
       break;

@@ -18,6 +18,10 @@
 //   ("union", (n0, n1, ...))          the first alternative whose type matches (at least one)
 //   ("literal", (v0, v1, ...))        one of these str/int/bool/None values (1 is not True)
 //   ("enum", cls)                     a member of the enum.Enum subclass cls, written by value
+//   ("instance", cls, exclude)        an instance of cls (datetime, date, time, UUID, Decimal) but
+//                                     not of `exclude` (a class or None: date excludes datetime),
+//                                     written by the generic encoder
+//   ("set", item)                     set or frozenset of item, written as an array
 // Field names are str without lone surrogates, unique within their node; required is a bool. A
 // cycle made only of unions (a union that is its own alternative) is rejected: it describes no
 // value. Anything else malformed raises TypeError naming the node index.
@@ -48,6 +52,8 @@ enum class Kind : uint8_t {
   kUnion,
   kLiteral,
   kEnum,
+  kInstance,
+  kSet,
 };
 
 using NodeId = uint32_t;
@@ -65,9 +71,10 @@ struct Node {
   std::vector<NodeId> children;  // kList/kDict: [item]; kTuple: items; kUnion: alternatives
   std::vector<Field> fields;     // kObject, kDataclass (in the description's order)
   uint32_t required_count = 0;   // kObject, kDataclass: fields with required == true
-  py::Ref cls;                   // kDataclass, kEnum
+  py::Ref cls;                   // kDataclass, kEnum, kInstance
+  py::Ref exclude;               // kInstance: instances of this class do not match (or null)
   // The name messages use: kObject the TypedDict's title ("" for dict literals and untitled
-  // JSON Schema objects), kDataclass/kEnum cls.__name__, kLiteral "Literal['a', 1]".
+  // JSON Schema objects), kDataclass/kEnum/kInstance cls.__name__, kLiteral "Literal['a', 1]".
   std::string title;
   std::vector<py::Ref> literals;  // kLiteral: exact str, int, bool or None objects
 };

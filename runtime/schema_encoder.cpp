@@ -2,9 +2,12 @@
 // the same cold paths), so for every value that matches, the bytes equal fastjson.dumps(value).
 #include "runtime/schema_encoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 
+#include "runtime/encode_types.h"
 #include "runtime/escape.h"
 
 namespace fastjson::encode {
@@ -26,6 +29,11 @@ inline bool is_sequence(PyObject* obj) noexcept { return PyList_Check(obj) || Py
 
 inline bool is_instance(PyObject* obj, const Ref& cls) noexcept {
   return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(cls.get()));
+}
+
+// kInstance: of cls, and not of the excluded subclass (a date node does not take a datetime).
+inline bool is_instance_of(PyObject* obj, const Node& node) noexcept {
+  return is_instance(obj, node.cls) && !(node.exclude && is_instance(obj, node.exclude));
 }
 
 // Literal values are exact str/int/bool/None, so these comparisons never run Python code.
@@ -199,6 +207,13 @@ bool SchemaEncoder::encode_other(NodeId id, PyObject* obj) noexcept {
     case Kind::kEnum:
       if (is_instance(obj, node.cls)) return encode_enum(obj);
       return mismatch_value(id, obj);
+    case Kind::kInstance:
+      // datetime, UUID, Decimal: dumps' own writers (runtime/encode_*.cpp), so the same bytes.
+      if (is_instance_of(obj, node)) return generic_.encode(obj);
+      break;
+    case Kind::kSet:
+      if (PyAnySet_Check(obj)) return encode_set(id, obj);
+      break;
     default:  // the scalars: encode_value's own
       break;
   }
@@ -265,6 +280,17 @@ bool SchemaEncoder::encode_sequence_subclass(NodeId id, PyObject* seq) noexcept 
   return true;
 }
 
+// A set or frozenset as an array of its items in iteration order (what dumps(sets=True) writes):
+// a level of its own without a path component, then the items of a list copy.
+bool SchemaEncoder::encode_set(NodeId id, PyObject* set) noexcept {
+  if (!generic_.enter(set, true)) return false;
+  Ref items = Ref::steal(PySequence_List(set));
+  if (!items) return generic_.fail_python();
+  if (!encode_items(id, items.get())) return false;
+  generic_.leave();
+  return true;
+}
+
 // --- dicts and objects
 // ----------------------------------------------------------------------------
 
@@ -287,6 +313,8 @@ bool SchemaEncoder::encode_entry(NodeId value_node, PyObject* key, PyObject* val
 }
 
 bool SchemaEncoder::encode_dict(const Node& node, PyObject* dict) noexcept {
+  if (generic_.options().sort_keys) [[unlikely]]
+    return encode_mapping_subclass(NodeId(&node - schema_.nodes.data()), dict);
   if (!generic_.enter(dict, false) || !generic_.open('{')) return false;
   const NodeId value_node = node.children[0];
   Py_ssize_t pos = 0;
@@ -367,6 +395,8 @@ bool SchemaEncoder::encode_object_with(const Node& node, PyObject* dict) noexcep
 }
 
 bool SchemaEncoder::encode_object(const Node& node, PyObject* dict) noexcept {
+  if (generic_.options().sort_keys) [[unlikely]]
+    return encode_mapping_subclass(NodeId(&node - schema_.nodes.data()), dict);
   if (node.fields.size() <= SmallFieldSet::kMaxFields) [[likely]] {
     return encode_object_with<SmallFieldSet>(node, dict);
   }
@@ -375,10 +405,14 @@ bool SchemaEncoder::encode_object(const Node& node, PyObject* dict) noexcept {
 
 bool SchemaEncoder::encode_mapping_subclass(NodeId id, PyObject* dict) noexcept {
   // Like dumps: through items(), since an OrderedDict's order (move_to_end) lives outside the
-  // hash table PyDict_Next walks, and a subclass may define items() itself.
+  // hash table PyDict_Next walks, and a subclass may define items() itself. Exact dicts come here
+  // too under sort_keys, sorted like dumps sorts them (sorted(d.items())).
   if (!generic_.enter(dict, false)) return false;
   Ref items = Ref::steal(PyMapping_Items(dict));
-  if (!items || !generic_.open('{')) return generic_.fail_python();
+  if (!items || (generic_.options().sort_keys && PyList_Sort(items.get()) < 0) ||
+      !generic_.open('{')) {
+    return generic_.fail_python();
+  }
   const Node& node = schema_.nodes[id];
   LargeFieldSet seen(node.fields.size());
   size_t hint = 0;
@@ -405,7 +439,16 @@ bool SchemaEncoder::encode_mapping_subclass(NodeId id, PyObject* dict) noexcept 
 bool SchemaEncoder::encode_dataclass(const Node& node, PyObject* obj) noexcept {
   if (!generic_.enter(obj, false) || !generic_.open('{')) return false;
   Writer& w = generic_.writer();
-  for (const Field& field : node.fields) {
+  std::vector<const Field*> sorted;
+  if (generic_.options().sort_keys) [[unlikely]] {
+    // As dumps sorts a dataclass's (name, value) pairs: names are str, and UTF-8 byte order is
+    // code point order, which is str's.
+    for (const Field& field : node.fields) sorted.push_back(&field);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Field* a, const Field* b) { return a->name < b->name; });
+  }
+  for (size_t i = 0; i < node.fields.size(); ++i) {
+    const Field& field = sorted.empty() ? node.fields[i] : *sorted[i];
     Ref value = Ref::steal(PyObject_GetAttr(obj, field.key.get()));
     if (!value) {
       if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return generic_.fail_python();
@@ -452,6 +495,10 @@ bool SchemaEncoder::matches(NodeId id, PyObject* obj) const noexcept {
     case Kind::kDataclass:
     case Kind::kEnum:
       return is_instance(obj, node.cls);
+    case Kind::kInstance:
+      return is_instance_of(obj, node);
+    case Kind::kSet:
+      return PyAnySet_Check(obj);
     case Kind::kLiteral:
       return literal_matches(node, obj);
     case Kind::kUnion:  // normalized unions are flat; nested ones still work (no union cycles)
@@ -475,9 +522,8 @@ bool SchemaEncoder::encode_union(NodeId id, PyObject* obj) noexcept {
 }
 
 bool SchemaEncoder::encode_enum(PyObject* obj) noexcept {
-  static PyObject* const value_name = PyUnicode_InternFromString("value");  // process lifetime
-  if (value_name == nullptr) return generic_.fail_python();
-  Ref value = Ref::steal(PyObject_GetAttr(obj, value_name));
+  // The value dumps reads (runtime/encode_enum.cpp); obj is an instance of the schema's Enum.
+  Ref value = enum_value(obj);
   if (!value) return generic_.fail_python();
   // dumps' own encoder, at the member's path: an unsupported value reads as dumps would say it.
   return generic_.encode(value.get());

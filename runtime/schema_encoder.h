@@ -16,8 +16,10 @@ namespace fastjson::encode {
 
 class SchemaEncoder {
  public:
-  explicit SchemaEncoder(const schema::Schema& schema) noexcept
-      : generic_(kNoDefault), schema_(schema) {}
+  // `options` (dumps' keyword options) must outlive the encoder.
+  explicit SchemaEncoder(const schema::Schema& schema,
+                         const Options& options = kDefaults) noexcept
+      : generic_(options), schema_(schema) {}
   SchemaEncoder(const SchemaEncoder&) = delete;
   SchemaEncoder& operator=(const SchemaEncoder&) = delete;
 
@@ -31,7 +33,7 @@ class SchemaEncoder {
   void raise() noexcept;
 
  private:
-  static constexpr Options kNoDefault{};
+  static constexpr Options kDefaults{};
 
   enum class Mismatch : uint8_t {
     kNone,
@@ -55,6 +57,7 @@ class SchemaEncoder {
   [[gnu::noinline]] bool encode_dataclass(const schema::Node& node, PyObject* obj) noexcept;
   [[gnu::noinline]] bool encode_union(schema::NodeId id, PyObject* obj) noexcept;
   [[gnu::noinline]] bool encode_enum(PyObject* obj) noexcept;
+  [[gnu::cold, gnu::noinline]] bool encode_set(schema::NodeId id, PyObject* set) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_sequence_subclass(schema::NodeId id,
                                                              PyObject* seq) noexcept;
   [[gnu::cold, gnu::noinline]] bool encode_mapping_subclass(schema::NodeId id,

@@ -1,6 +1,8 @@
 // The output buffer for one dumps call. Small outputs are written into an inline buffer and copied
 // once into an exact-size bytes object (one small pymalloc allocation); large outputs move into a
 // PyBytes that grows by realloc and is shrunk once at the end, so they are never copied again.
+// In str mode (dumps_str) large outputs grow in a raw block laid out as a compact ASCII str, which
+// becomes the result in place when the output is ASCII (writer.cpp).
 #pragma once
 #include <Python.h>
 
@@ -14,7 +16,13 @@ class Writer {
   Writer() noexcept = default;
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
-  ~Writer() { Py_XDECREF(bytes_); }
+  ~Writer() {
+    Py_XDECREF(bytes_);
+    if (raw_ != nullptr) PyObject_Free(raw_);
+  }
+
+  // finish() returns a str instead of bytes. Call before anything is written.
+  void set_str_output() noexcept { as_str_ = true; }
 
   // Makes room for n more bytes, plus kSlack; false (with MemoryError set) if that fails. Callers
   // reserve once for everything a step writes, then write through cursor() without further
@@ -36,8 +44,10 @@ class Writer {
     if (pos_ != begin_ && pos_[-1] == c) --pos_;
   }
   size_t size() const noexcept { return size_t(pos_ - begin_); }
+  const char* data() const noexcept { return begin_; }
 
-  // Returns the bytes object holding what was written (new reference), or nullptr on MemoryError.
+  // Returns the bytes object holding what was written (new reference), or nullptr on MemoryError;
+  // in str mode a str (nullptr with UnicodeDecodeError if a Fragment wrote invalid UTF-8).
   PyObject* finish() noexcept;
 
  private:
@@ -47,9 +57,13 @@ class Writer {
 
  private:
   bool grow(size_t n) noexcept;
+  bool grow_raw(size_t used, size_t wanted) noexcept;
+  PyObject* finish_str() noexcept;
 
   char inline_[kInline];
   PyObject* bytes_ = nullptr;  // owned; null while writing into inline_
+  char* raw_ = nullptr;        // str mode: owned PyObject_Malloc block, text at kStrHeader
+  bool as_str_ = false;
   char* begin_ = inline_;
   char* pos_ = inline_;
   char* end_ = inline_ + kInline - kSlack;  // the usable end: kSlack bytes lie beyond it

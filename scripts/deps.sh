@@ -3,7 +3,7 @@
 set -euo pipefail
 build=(cmake ninja-build g++ make pkg-config python3-dev python3-venv python3-pip python3-wheel
        python3-setuptools pybind11-dev libsimdjson-dev libspdlog-dev libfmt-dev libgtest-dev llvm-19-dev)
-test=(python3-pytest python3-hypothesis python3-numba)
+test=(python3-pytest python3-hypothesis python3-numba python3-numpy)
 bench=(python3-ujson python3-rapidjson python3-simplejson python3-matplotlib)
 case "${1:-build}" in
   build) wanted=("${build[@]}") ;;

@@ -1,8 +1,20 @@
 """fastjson: fast JSON for Python, with a C++ core and LLVM-compiled encoders per schema."""
 
-from fastjson._fastjson import Encoder, JSONDecodeError, JSONEncodeError, _make_encoder, dumps, loads
+from fastjson._fastjson import (
+    Encoder,
+    Fragment,
+    JSONDecodeError,
+    JSONEncodeError,
+    _make_encoder,
+    dumps,
+    dumps_str,
+    loads,
+)
 
-__all__ = ["Encoder", "JSONDecodeError", "JSONEncodeError", "SchemaError", "compile", "dumps", "loads"]
+__all__ = [
+    "Encoder", "Fragment", "JSONDecodeError", "JSONEncodeError", "SchemaError", "compile", "dumps",
+    "dumps_str", "loads",
+]
 __version__ = "0.1.0"
 
 

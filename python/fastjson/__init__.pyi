@@ -7,6 +7,13 @@ class JSONEncodeError(TypeError): ...
 class JSONDecodeError(json.JSONDecodeError): ...
 class SchemaError(TypeError): ...
 
+class Fragment:
+    """Already-encoded JSON that dumps writes verbatim (not validated)."""
+
+    def __init__(self, contents: bytes | str) -> None: ...
+    @property
+    def contents(self) -> bytes | str: ...
+
 class Encoder:
     """An encoder specialized for one schema; made by compile(schema), not instantiable."""
 
@@ -14,8 +21,60 @@ class Encoder:
     def schema(self) -> Any: ...
     @property
     def jit(self) -> bool: ...
-    def dumps(self, obj: Any, /) -> bytes: ...
+    def dumps(
+        self,
+        obj: Any,
+        /,
+        *,
+        default: Callable[[Any], Any] | None = ...,
+        indent: int | None = ...,
+        sort_keys: bool = ...,
+        append_newline: bool = ...,
+        non_str_keys: bool = ...,
+        allow_nan: bool = ...,
+        decimal_as_number: bool = ...,
+        sets: bool = ...,
+    ) -> bytes: ...
+    def dumps_str(
+        self,
+        obj: Any,
+        /,
+        *,
+        default: Callable[[Any], Any] | None = ...,
+        indent: int | None = ...,
+        sort_keys: bool = ...,
+        append_newline: bool = ...,
+        non_str_keys: bool = ...,
+        allow_nan: bool = ...,
+        decimal_as_number: bool = ...,
+        sets: bool = ...,
+    ) -> str: ...
 
-def dumps(obj: Any, /, *, default: Callable[[Any], Any] | None = ...) -> bytes: ...
+def dumps(
+    obj: Any,
+    /,
+    *,
+    default: Callable[[Any], Any] | None = ...,
+    indent: int | None = ...,
+    sort_keys: bool = ...,
+    append_newline: bool = ...,
+    non_str_keys: bool = ...,
+    allow_nan: bool = ...,
+    decimal_as_number: bool = ...,
+    sets: bool = ...,
+) -> bytes: ...
+def dumps_str(
+    obj: Any,
+    /,
+    *,
+    default: Callable[[Any], Any] | None = ...,
+    indent: int | None = ...,
+    sort_keys: bool = ...,
+    append_newline: bool = ...,
+    non_str_keys: bool = ...,
+    allow_nan: bool = ...,
+    decimal_as_number: bool = ...,
+    sets: bool = ...,
+) -> str: ...
 def loads(data: bytes | bytearray | memoryview | str, /) -> Any: ...
 def compile(schema: Any) -> Encoder: ...

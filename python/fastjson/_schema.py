@@ -7,7 +7,10 @@ input forms are accepted and may be nested in one another:
   tuple[T, ...], tuple[A, B], tuple[()], dict / dict[str, T] / Mapping[str, T], T | U, Optional[T],
   Union[...], Literal[...] (str, int, bool and None values), enum.Enum subclasses, TypedDict
   (total=, Required[...], NotRequired[...]), dataclasses (slots or not), Annotated[T, ...] (read
-  as T) and NewType (read as its supertype). String annotations in a TypedDict or dataclass are
+  as T) and NewType (read as its supertype); datetime.datetime, date, time, uuid.UUID and
+  decimal.Decimal (and subclasses; a date node does not take a datetime), written as dumps writes
+  them; typing.NamedTuple classes (as the fixed tuple of their field types); set[T] /
+  frozenset[T] / AbstractSet[T] (a set or frozenset, written as an array). String annotations in a TypedDict or dataclass are
   resolved in the class's module, where the class's own name also resolves (so a class defined
   in a function can refer to itself).
 * Dict-literal shorthand: {"id": int, "tags": [str], "owner": {"name": str}} is an object whose
@@ -76,11 +79,14 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import datetime
+import decimal
 import enum
 import json
 import sys
 import types
 import typing
+import uuid
 from urllib.parse import unquote
 
 __all__ = ["SchemaError", "normalize"]
@@ -101,6 +107,9 @@ _LEAVES = {
     object: ("any",),
 }
 _LITERAL_TYPES = (str, int, bool, _NoneType)
+# Classes written by dumps' own serializers (runtime/encode_*.cpp): ("instance", cls, exclude).
+_INSTANCE_TYPES = (datetime.date, datetime.time, uuid.UUID, decimal.Decimal)
+_SET_ORIGINS = (set, frozenset, collections.abc.Set)
 
 # Keys that make a dict JSON Schema when their value is JSON data (see the module docstring).
 _DETECT = frozenset({
@@ -205,7 +214,7 @@ def _pointer_token(name: str) -> str:
 
 def _children(node: tuple) -> list[int]:
     kind = node[0]
-    if kind in ("list", "dict", "="):
+    if kind in ("list", "dict", "set", "="):
         return [node[1]]
     if kind in ("tuple", "union"):
         return list(node[1])
@@ -218,7 +227,7 @@ def _children(node: tuple) -> list[int]:
 
 def _remap(node: tuple, new: typing.Callable[[int], int]) -> tuple:
     kind = node[0]
-    if kind in ("list", "dict", "="):
+    if kind in ("list", "dict", "set", "="):
         return (kind, new(node[1]))
     if kind in ("tuple", "union"):
         return (kind, tuple(new(c) for c in node[1]))
@@ -240,6 +249,8 @@ def _label(node: tuple) -> tuple:
         return (kind, id(node[1]), tuple((n, r) for n, _, r in node[2]))
     if kind == "enum":
         return (kind, id(node[1]))
+    if kind == "instance":
+        return (kind, id(node[1]), id(node[2]))
     if kind == "literal":
         return (kind, tuple((type(v), v) for v in node[1]))  # 1 and True are different values
     return (kind,)
@@ -308,8 +319,17 @@ class _Builder:
                 if not len(t):
                     self.fail(f"enum {t.__name__} has no members", path)
                 return self.add(("enum", t))
+            if issubclass(t, _INSTANCE_TYPES):
+                # A date is not a datetime here, though datetime subclasses date: dumps writes a
+                # datetime with its time, so a date field given one is a mismatch, not a date.
+                exclude = datetime.datetime if t is datetime.date else None
+                return self.add(("instance", t, exclude))
             if typing.is_typeddict(t):
                 return self.typed_dict(t, path)
+            if issubclass(t, tuple) and hasattr(t, "_fields") and hasattr(t, "__annotations__"):
+                return self.named_tuple(t, path)
+            if t is set or t is frozenset:
+                return self.add(("set", self.add(("any",))))
             if dataclasses.is_dataclass(t):
                 return self.dataclass(t, path)
             if t is list or t is tuple:
@@ -348,6 +368,9 @@ class _Builder:
                 key = _describe(args[0])
                 self.fail(f"dict keys must be str, got {key} in {_describe(t)}", path)
             return self.add(("dict", self.python(args[1], path + "[*]")))
+        if origin in _SET_ORIGINS and len(args) < 2:
+            item = self.python(args[0], path + "[*]") if args else self.add(("any",))
+            return self.add(("set", item))
         if origin is typing.Required or origin is typing.NotRequired:
             self.fail(f"{_describe(t)} is only allowed on TypedDict keys", path)
         self.fail(f"unsupported type: {_describe(t)}", path)
@@ -385,6 +408,16 @@ class _Builder:
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             fields.append((f.name, self.python(hints[f.name], _field_path(path, f.name)), required))
         self.nodes[index] = ("dataclass", cls, tuple(fields))
+        return index
+
+    def named_tuple(self, cls: type, path: str) -> int:
+        # Written as an array (a NamedTuple is a tuple), so its schema is the fixed tuple of its
+        # field types, in field order.
+        index = self.reserve(cls, path)
+        hints = self.hints(cls, path)
+        items = tuple(self.python(hints.get(name, typing.Any), f"{path}.{name}")
+                      for name in cls._fields)
+        self.nodes[index] = ("tuple", items)
         return index
 
     def hints(self, cls: type, path: str) -> dict[str, object]:

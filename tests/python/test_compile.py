@@ -579,8 +579,10 @@ def test_encoder_attributes():
         enc.dumps()
     with pytest.raises(TypeError, match=r"dumps\(\) takes exactly 1 positional argument \(2 given\)"):
         enc.dumps([], [])
-    with pytest.raises(TypeError, match="takes no keyword arguments"):
+    with pytest.raises(TypeError, match=r"^dumps\(\) takes exactly 1 positional argument \(0 given\)$"):
         enc.dumps(obj=[])
+    with pytest.raises(TypeError, match=r"^dumps\(\) got an unexpected keyword argument 'foo'$"):
+        enc.dumps([], foo=1)
     with pytest.raises(AttributeError):
         enc.jit = True
 
@@ -589,8 +591,8 @@ def test_schema_errors():
     assert issubclass(fastjson.SchemaError, TypeError)
     from fastjson import SchemaError
 
-    with pytest.raises(SchemaError, match=r"unsupported type: set\[int\]"):
-        fastjson.compile(set[int])
+    with pytest.raises(SchemaError, match=r"unsupported type: bytes - at \$\[\*\]"):
+        fastjson.compile(set[bytes])
 
 
 def test_malformed_descriptions_raise_type_error_naming_the_node():
