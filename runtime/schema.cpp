@@ -24,7 +24,7 @@ constexpr KindName kKinds[] = {
     {"int", Kind::kInt, 1},         {"float", Kind::kFloat, 1},         {"str", Kind::kStr, 1},
     {"list", Kind::kList, 2},       {"tuple", Kind::kTuple, 2},         {"dict", Kind::kDict, 2},
     {"object", Kind::kObject, 3},   {"dataclass", Kind::kDataclass, 3}, {"union", Kind::kUnion, 2},
-    {"literal", Kind::kLiteral, 2}, {"enum", Kind::kEnum, 2},
+    {"literal", Kind::kLiteral, 2}, {"enum", Kind::kEnum, 2},        {"tuple_of", Kind::kList, 2},
 };
 
 // The shape each kind's tuple must have, for messages.
@@ -80,12 +80,15 @@ class Builder {
     for (const KindName& k : kKinds) {
       if (k.name == tag) kind = &k;
     }
+    const bool as_tuple = kind != nullptr && kind->name == "tuple_of";
     if (kind == nullptr) return fail("unknown kind %R", PyTuple_GET_ITEM(desc, 0));
     if (PyTuple_GET_SIZE(desc) != kind->arity) {
-      return fail("expected %s, got %R", expected_shape(kind->kind), desc);
+      return fail("expected %s, got %R",
+                  as_tuple ? "(\"tuple_of\", item)" : expected_shape(kind->kind), desc);
     }
     Node& node = schema_.nodes[size_t(index)];
     node.kind = kind->kind;
+    node.as_tuple = as_tuple;
     PyObject* arg1 = kind->arity > 1 ? PyTuple_GET_ITEM(desc, 1) : nullptr;
     PyObject* arg2 = kind->arity > 2 ? PyTuple_GET_ITEM(desc, 2) : nullptr;
     switch (node.kind) {
@@ -345,9 +348,9 @@ void describe_into(const Schema& schema, NodeId id, std::vector<bool>& open, std
       out += "str";
       break;
     case Kind::kList:
-      out += "list[";
+      out += node.as_tuple ? "tuple[" : "list[";
       describe_into(schema, node.children[0], open, out);
-      out += ']';
+      out += node.as_tuple ? ", ...]" : "]";
       break;
     case Kind::kDict:
       out += "dict[str, ";

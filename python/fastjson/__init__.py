@@ -1,8 +1,10 @@
 """fastjson: fast JSON for Python, with a C++ core and LLVM-compiled encoders per schema."""
 
-from fastjson._fastjson import Encoder, JSONDecodeError, JSONEncodeError, _make_encoder, dumps, loads
+from fastjson._fastjson import (
+    Encoder, JSONDecodeError, JSONEncodeError, ValidationError, _make_encoder, dumps, loads)
 
-__all__ = ["Encoder", "JSONDecodeError", "JSONEncodeError", "SchemaError", "compile", "dumps", "loads"]
+__all__ = ["Encoder", "JSONDecodeError", "JSONEncodeError", "SchemaError", "ValidationError",
+           "compile", "dumps", "loads"]
 __version__ = "0.1.0"
 
 
@@ -13,6 +15,10 @@ def compile(schema: object) -> Encoder:  # noqa: A001 - the API's name, like re.
     dataclass, ...), a dict-literal shorthand ({"id": int, "tags": [str]}) or a JSON Schema
     document. For every matching object, enc.dumps(obj) == fastjson.dumps(obj); a mismatch raises
     JSONEncodeError naming it and its JSON path. Raises SchemaError for a schema it cannot use.
+
+    enc.loads(data) parses JSON into the schema's values (dicts, dataclass instances, enum
+    members, tuples, ...) in one validating pass; a mismatch raises ValidationError naming
+    expected vs got and the JSON path.
     """
     from fastjson._schema import normalize
 
