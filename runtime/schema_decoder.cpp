@@ -80,8 +80,25 @@ class TypedStage2 : public Stage2 {
   enum class Problem : uint8_t { kNone, kType, kLength, kMissing, kUnknown, kValue };
 
   // The value at the next token, as node `id`. nullptr with a Python error set, a mismatch
-  // recorded (problem_), or neither: malformed JSON.
-  PyObject* decode(NodeId id, size_t depth) {
+  // recorded (problem_), or neither: malformed JSON. Strings and numbers, nearly every field,
+  // are read inline in the caller's loop; the rest goes through one call (callgrind: the call
+  // per scalar was ~8% of the 10k records).
+  [[gnu::always_inline]] inline PyObject* decode(NodeId id, size_t depth) {
+    const Kind kind = nodes_[id].kind;
+    const uint32_t pos = *next_;
+    const uint8_t c = buf_[pos];
+    if (kind == Kind::kStr && c == '"') [[likely]] {
+      ++next_;
+      return string(pos);
+    }
+    if ((kind == Kind::kInt || kind == Kind::kFloat) && (c == '-' || is_digit(c))) {
+      ++next_;
+      return kind == Kind::kInt ? decode_int(id, pos) : decode_float(pos);
+    }
+    return decode_node(id, depth);
+  }
+
+  [[gnu::noinline]] PyObject* decode_node(NodeId id, size_t depth) {
     const Node& node = nodes_[id];
     const uint32_t pos = *next_++;
     const uint8_t c = buf_[pos];
@@ -506,6 +523,15 @@ class TypedStage2 : public Stage2 {
   // Alternatives are chosen by the token's kind; when several take it, each is tried in order
   // (the first that decodes wins, as dumps writes with the first that matches).
   PyObject* decode_union(NodeId id, uint32_t pos, size_t depth) {
+    const NodeId other = plan_[id].non_null;
+    if (other != kNoNode) {  // T | None: null, or else T decides
+      --next_;
+      if (buf_[pos] == 'n') return decode_node(plan_[id].null_node, depth);
+      PyObject* value = decode(other, depth);
+      // A token of a kind T does not take: the union's kinds are what was expected.
+      if (!value && problem_ == Problem::kType && offset_ == pos) expected_ = plan_[id].accepts;
+      return value;
+    }
     const uint8_t kind = kind_of(pos);
     if (kind == 0) return nullptr;
     const Node& node = nodes_[id];
@@ -839,6 +865,16 @@ std::unique_ptr<DecodePlan> DecodePlan::build(const schema::Schema& schema) noex
           if (!build_enum(node, p)) return nullptr;
           break;
         case Kind::kUnion:
+          if (node.children.size() == 2) {
+            for (size_t k = 0; k < 2; ++k) {
+              const NodeId a = node.children[k], b = node.children[1 - k];
+              if (schema.nodes[a].kind == Kind::kNull && schema.nodes[b].kind != Kind::kNull &&
+                  schema.nodes[b].kind != Kind::kAny) {
+                p.null_node = a;
+                p.non_null = b;
+              }
+            }
+          }
           break;
       }
     }

@@ -29,6 +29,8 @@ enum JsonKind : uint8_t {
   kJsonAll = 127,
 };
 
+inline constexpr schema::NodeId kNoNode = ~schema::NodeId(0);
+
 // Decode-only tables for one schema, built once per compile().
 struct DecodePlan {
   struct NodePlan {
@@ -41,6 +43,8 @@ struct DecodePlan {
     // kObject, kDataclass: every field's key, in order (the kwnames of a dataclass call with
     // every field present).
     py::Ref all_kwnames;
+    // kUnion of null and one other node (T | None): the two, so the token picks one directly.
+    schema::NodeId null_node = kNoNode, non_null = kNoNode;
     // kObject: clones into the dict of all fields in schema order.
     DictTemplate dict_template;
   };
