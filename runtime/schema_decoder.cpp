@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "runtime/decode_input.h"
@@ -534,8 +535,28 @@ class TypedStage2 : public Stage2 {
     }
     const uint8_t kind = kind_of(pos);
     if (kind == 0) return nullptr;
-    const Node& node = nodes_[id];
     --next_;  // each alternative reads the token again
+    // Inside another union's trial this token may be decoded again, once per alternative of
+    // each enclosing union: exponential in the nesting of such unions (a recursive A | B of
+    // objects told apart by their last key). The outcome at (union, token) is always the
+    // same, so it is remembered for the duration of the outermost trial.
+    const uint64_t key = (uint64_t(id) << 32) | pos;
+    if (trials_ > 0) {
+      if (auto it = memo_.find(key); it != memo_.end()) return replay(it->second);
+    }
+    ++trials_;
+    PyObject* value = try_alternatives(id, pos, depth, kind);
+    --trials_;
+    if (trials_ > 0 && (value || (problem_ != Problem::kNone && !PyErr_Occurred()))) {
+      remember(key, value);
+    } else if (trials_ == 0 && !memo_.empty()) {
+      forget_all();
+    }
+    return value;
+  }
+
+  PyObject* try_alternatives(NodeId id, uint32_t pos, size_t depth, uint8_t kind) {
+    const Node& node = nodes_[id];
     const uint32_t* const start = next_;
     const size_t base = pending_.size();
     NodeId last = 0;
@@ -564,6 +585,61 @@ class TypedStage2 : public Stage2 {
     }
     return nullptr;  // unreachable: the last candidate returned
   }
+
+  // A union's outcome at one token: its value and where it ended, or its mismatch.
+  struct Outcome {
+    Ref value;
+    const uint32_t* end = nullptr;
+    Problem problem = Problem::kNone;
+    uint8_t expected = 0, got = 0;
+    size_t want_length = 0, got_length = 0;
+    std::string name;
+    Ref bad_value;
+    uint32_t offset = 0;
+    JsonPath path;
+  };
+
+  [[gnu::noinline]] void remember(uint64_t key, PyObject* value) noexcept {
+    try {
+      Outcome o;
+      if (value) {
+        o.value = Ref::borrow(value);
+        o.end = next_;
+      } else {
+        o.problem = problem_;
+        o.expected = expected_;
+        o.got = got_;
+        o.want_length = want_length_;
+        o.got_length = got_length_;
+        o.name = name_;
+        o.bad_value = Ref::borrow(value_.get());
+        o.offset = offset_;
+        o.path = path_;
+      }
+      memo_.emplace(key, std::move(o));
+    } catch (const std::bad_alloc&) {
+      // Only the shortcut is lost.
+    }
+  }
+
+  [[gnu::noinline]] PyObject* replay(const Outcome& o) {
+    if (o.value) {
+      next_ = o.end;
+      return Py_NewRef(o.value.get());
+    }
+    problem_ = o.problem;
+    expected_ = o.expected;
+    got_ = o.got;
+    want_length_ = o.want_length;
+    got_length_ = o.got_length;
+    name_ = o.name;
+    value_ = Ref::borrow(o.bad_value.get());
+    offset_ = o.offset;
+    path_ = o.path;
+    return nullptr;
+  }
+
+  [[gnu::noinline]] void forget_all() noexcept { memo_.clear(); }
 
   // Literal and Enum: the token's value, then the member equal to it (same exact type).
   PyObject* decode_choice(NodeId id, uint32_t pos) {
@@ -700,6 +776,9 @@ class TypedStage2 : public Stage2 {
   Ref value_;                                // kValue: the value no member equals
   uint32_t offset_ = 0;                      // where: the byte offset of the token
   JsonPath path_;
+
+  size_t trials_ = 0;                           // unions trying alternatives, outermost included
+  std::unordered_map<uint64_t, Outcome> memo_;  // (union, token) -> outcome, during trials
 };
 
 std::string TypedStage2::message() const {

@@ -70,6 +70,16 @@ class Dog(TypedDict):
     bark: int
 
 
+class NodeA(TypedDict):
+    v: "NodeA | NodeB | None"
+    a: int
+
+
+class NodeB(TypedDict):
+    v: "NodeA | NodeB | None"
+    b: int
+
+
 def validation_error(enc: fastjson.Encoder, data: bytes | str, **kw) -> str:
     with pytest.raises(fastjson.ValidationError) as info:
         enc.loads(data, **kw)
@@ -185,6 +195,24 @@ def test_unions_of_objects_try_each_alternative():
     # The last alternative's mismatch is reported when none matches.
     assert validation_error(enc, b'[{"meow":1},{"purr":2}]') == (
         "Object contains unknown field `purr` - at `$[1]`")
+
+
+def test_nested_unions_told_apart_late_decode_in_linear_time():
+    # Each level's first alternative fails only at its last key, after decoding everything
+    # inside: without remembering inner outcomes this takes 2**depth attempts.
+    enc = fastjson.compile(NodeA | NodeB)
+    depth = 200
+    doc = '{"v":' * depth + '{"v":null,"b":0}' + ',"b":1}' * depth
+    got = enc.loads(doc)
+    for _ in range(depth):
+        assert list(got) == ["v", "b"]
+        got = got["v"]
+    assert got == {"v": None, "b": 0}
+    bad = '{"v":' * depth + '{"v":null,"c":0}' + ',"b":1}' * depth
+    # paths deeper than 32 components show their first and last 16
+    assert validation_error(enc, bad) == (
+        "Object contains unknown field `c` - at `$" + ".v" * 16 + "..." + ".v" * 16 + "`")
+    assert enc.loads(doc) == json.loads(doc)
 
 
 def test_float_or_int_union_takes_the_first_that_fits():
@@ -539,6 +567,14 @@ def test_error_paths_do_not_leak(data):
     rows = fastjson.compile(list[Record])
     assert_no_leak(expect_error(lambda: rows.loads(data), fastjson.JSONDecodeError), [data, rows],
                    ERROR_CALLS // 5)
+
+
+def test_union_retries_do_not_leak():
+    enc = fastjson.compile(list[NodeA | NodeB])
+    good = ('[' + '{"v":' * 20 + '{"v":null,"b":0}' + ',"b":1}' * 20 + "]").encode()
+    bad = good.replace(b'"b":0', b'"c":0')
+    assert_no_leak(lambda: enc.loads(good), [good, enc], calls=5_000)
+    assert_no_leak(expect_error(lambda: enc.loads(bad), fastjson.ValidationError), [bad, enc], 5_000)
 
 
 def test_error_paths_with_dataclasses_and_unions_do_not_leak():
