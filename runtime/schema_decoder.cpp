@@ -345,41 +345,41 @@ class TypedStage2 : public Stage2 {
   bool read_members(const Node& node, size_t base, size_t depth, Members& m) {
     const std::vector<Field>& fields = node.fields;
     SeenFields seen(fields.size());
-    if (buf_[*next_] == '}') {
-      ++next_;
-      return true;
-    }
     size_t hint = 0;
-    for (;;) {
-      const uint32_t key_pos = *next_++;
-      if (buf_[key_pos] != '"') return false;
-      std::string_view key;
-      size_t index;
-      if (!read_field(node, key_pos, hint, key, index)) return false;
-      if (buf_[*next_++] != ':') return false;
-      if (index == fields.size()) [[unlikely]] {
-        if (!unknown_field(key, key_pos, depth)) return false;
-      } else {
-        const Field& field = fields[index];
-        PyObject* item = decode(field.node, depth);
-        if (!item) {
-          fail_at_key(field.name);
-          return false;
+    if (buf_[*next_] == '}') {
+      ++next_;  // {}: no members, yet required fields are still missing
+    } else {
+      for (;;) {
+        const uint32_t key_pos = *next_++;
+        if (buf_[key_pos] != '"') return false;
+        std::string_view key;
+        size_t index;
+        if (!read_field(node, key_pos, hint, key, index)) return false;
+        if (buf_[*next_++] != ':') return false;
+        if (index == fields.size()) [[unlikely]] {
+          if (!unknown_field(key, key_pos, depth)) return false;
+        } else {
+          const Field& field = fields[index];
+          PyObject* item = decode(field.node, depth);
+          if (!item) {
+            fail_at_key(field.name);
+            return false;
+          }
+          PyObject*& slot = pending_[base + index];
+          Py_XSETREF(slot, item);
+          if (index != hint || !m.in_order) [[unlikely]] {
+            if (!note_order(m, index, hint, seen.has(index))) return false;
+          }
+          if (!seen.mark(index)) {
+            ++m.present;
+            m.required += field.required;
+          }
+          hint = index + 1;
         }
-        PyObject*& slot = pending_[base + index];
-        Py_XSETREF(slot, item);
-        if (index != hint || !m.in_order) [[unlikely]] {
-          if (!note_order(m, index, hint, seen.has(index))) return false;
-        }
-        if (!seen.mark(index)) {
-          ++m.present;
-          m.required += field.required;
-        }
-        hint = index + 1;
+        const uint8_t c = buf_[*next_++];
+        if (c == '}') break;
+        if (c != ',') return false;
       }
-      const uint8_t c = buf_[*next_++];
-      if (c == '}') break;
-      if (c != ',') return false;
     }
     if (m.required != node.required_count) [[unlikely]] {
       missing_field(node, seen);

@@ -135,6 +135,7 @@ TEST(SchemaDecoder, MismatchesRaiseValidationError) {
             "ValidationError: Expected `int | null`, got `array` - at `$[0].n`");
   EXPECT_EQ(decode(obj, R"([{"n":1}])"),
             "ValidationError: Object missing required field `id` - at `$[0]`");
+  EXPECT_EQ(decode(obj, "[{}]"), "ValidationError: Object missing required field `id` - at `$[0]`");
   EXPECT_EQ(decode(obj, R"([{"id":1,"q":{}}])"),
             "ValidationError: Object contains unknown field `q` - at `$[0]`");
   EXPECT_EQ(decode(obj, R"([{"id":1,"q":{}}])", /*ignore_unknown=*/true), "[{'id': 1}]");

@@ -129,6 +129,7 @@ def test_records_corpus_decodes_like_json_loads():
     (Literal["a", 1, True, None], '"a"', "a"),
     ({"id": int, "tags": [str]}, '{"tags":["t"],"id":7}', {"tags": ["t"], "id": 7}),
     (User, '{"id":1,"email":"e"}', {"id": 1, "email": "e"}),
+    ({"$defs": {}, "type": "object", "properties": {"a": {"type": "integer"}}}, "{}", {}),
     (User, '{"nickname":"n","id":1,"email":"e"}', {"nickname": "n", "id": 1, "email": "e"}),
 ])
 def test_values(schema, text, expected):
@@ -137,6 +138,27 @@ def test_values(schema, text, expected):
         got = enc.loads(data)
         assert got == expected
         assert type(got) is type(expected)
+
+
+class Tree(TypedDict):
+    value: int
+    children: list["Tree"]
+
+
+def test_recursive_and_json_schema_forms():
+    tree = fastjson.compile(Tree)
+    doc = '{"value":1,"children":[{"value":2,"children":[]},{"children":[],"value":3}]}'
+    assert tree.loads(doc) == json.loads(doc)
+    assert validation_error(tree, '{"value":1,"children":[{"value":2,"children":[{}]}]}') == (
+        "Object missing required field `value` - at `$.children[0].children[0]`")
+    schema = {"$defs": {"Node": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "next": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]},
+        "kind": {"enum": ["a", "b"]}}, "required": ["id"]}}, "$ref": "#/$defs/Node"}
+    enc = fastjson.compile(schema)
+    doc = '{"id":1,"next":{"id":2,"next":null,"kind":"b"}}'
+    assert enc.loads(doc) == json.loads(doc)
+    assert validation_error(enc, '{"id":1,"next":{"id":2,"kind":"c"}}') == (
+        "Invalid enum value 'c' - at `$.next.kind`")
 
 
 def test_types_produced():
@@ -283,6 +305,9 @@ def test_error_messages():
         "Expected `str | int`, got `bool` - at `$`")
     assert validation_error(fastjson.compile(Literal[True]), b"false") == "Invalid enum value False - at `$`"
     assert validation_error(fastjson.compile(Point), b'{"y":1}') == "Object missing required field `x` - at `$`"
+    assert validation_error(fastjson.compile(Point), b"{ }") == "Object missing required field `x` - at `$`"
+    assert validation_error(fastjson.compile(list[User]), b"[{}]") == (
+        "Object missing required field `id` - at `$[0]`")
     assert validation_error(fastjson.compile(list[Point]), b'[{"x":1},{"x":"1"}]') == (
         "Expected `int`, got `str` - at `$[1].x`")
     assert validation_error(fastjson.compile(Cat | None), b"[]") == (
