@@ -39,6 +39,7 @@ PYBIND11_MODULE(_fastjson, m) {
   const auto& types = fastjson::py::exceptions();
   m.attr("JSONEncodeError") = pybind11::handle(types.encode_error);
   m.attr("JSONDecodeError") = pybind11::handle(types.decode_error);
+  m.attr("ValidationError") = pybind11::handle(types.validation_error);
   if (!fastjson::encode::init_encoder_type()) throw pybind11::error_already_set();
   m.attr("Encoder") =
       pybind11::handle(reinterpret_cast<PyObject*>(fastjson::encode::encoder_type()));

@@ -1,5 +1,6 @@
 // The fastjson.Encoder type: construction from a normalized schema, dumps (native entry point when
-// installed, else the interpreter), the attributes, and the hooks FjApi gives the JIT.
+// installed, else the interpreter), loads (the typed decoder), the attributes, and the hooks
+// FjApi gives the JIT.
 #include "runtime/compiled_encoder.h"
 
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "runtime/options.h"
 #include "runtime/py_ref.h"
+#include "runtime/schema_decoder.h"
 #include "runtime/schema_encoder.h"
 
 namespace fastjson::encode {
@@ -18,9 +20,10 @@ namespace {
 using py::Ref;
 
 struct EncoderState {
-  std::unique_ptr<const schema::Schema> schema;  // null only after tp_clear
-  Ref source;                                    // the object compile() was given, or None
-  fj_entry_fn entry = nullptr;                   // installed native code, else the interpreter
+  std::unique_ptr<const schema::Schema> schema;    // null only after tp_clear
+  std::unique_ptr<const decode::DecodePlan> plan;  // loads' tables; null only after tp_clear
+  Ref source;                                      // the object compile() was given, or None
+  fj_entry_fn entry = nullptr;                     // installed native code, else the interpreter
   // Every owner ever installed: code being replaced may still be running further up the stack
   // (a dataclass property calling install), so none is released before the Encoder.
   std::vector<Ref> owners;
@@ -84,6 +87,35 @@ PyObject* encoder_dumps_str(PyObject* self, PyObject* const* args, Py_ssize_t na
   return encode_with("dumps_str", true, self, args, nargs, kwnames);
 }
 
+PyObject* encoder_loads(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames) noexcept {
+  static PyObject* const kw_ignore_unknown = PyUnicode_InternFromString("ignore_unknown");
+  if (nargs != 1) [[unlikely]] {
+    PyErr_Format(PyExc_TypeError, "loads() takes exactly 1 positional argument (%zd given)", nargs);
+    return nullptr;
+  }
+  decode::DecodeOptions options;
+  if (kwnames != nullptr) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); ++i) {
+      PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+      if (kw_ignore_unknown == nullptr) return nullptr;
+      if (name != kw_ignore_unknown && PyUnicode_Compare(name, kw_ignore_unknown) != 0) {
+        PyErr_Format(PyExc_TypeError, "loads() got an unexpected keyword argument '%U'", name);
+        return nullptr;
+      }
+      const int flag = PyObject_IsTrue(args[nargs + i]);
+      if (flag < 0) return nullptr;
+      options.ignore_unknown = flag == 1;
+    }
+  }
+  const EncoderState& state = state_of(self);
+  if (!state.schema || !state.plan) [[unlikely]] {
+    PyErr_SetString(PyExc_RuntimeError, "this Encoder was cleared by the garbage collector");
+    return nullptr;
+  }
+  return decode::typed_loads(*state.schema, *state.plan, args[0], options);
+}
+
 PyObject* encoder_repr(PyObject* self) noexcept {
   const EncoderState& state = state_of(self);
   if (!state.schema) return PyUnicode_FromString("<fastjson.Encoder (cleared)>");
@@ -112,6 +144,9 @@ int encoder_traverse(PyObject* self, visitproc visit, void* arg) noexcept {
       Py_VISIT(node.exclude.get());
     }
   }
+  if (state.plan) {
+    if (const int r = state.plan->traverse(visit, arg)) return r;
+  }
   return 0;
 }
 
@@ -121,6 +156,7 @@ int encoder_clear(PyObject* self) noexcept {
   // Moved out before they are released: a release may run code that looks at this Encoder.
   auto owners = std::move(state.owners);
   auto source = std::move(state.source);
+  auto plan = std::move(state.plan);
   auto schema = std::move(state.schema);
   return 0;
 }
@@ -141,6 +177,13 @@ PyMethodDef encoder_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "dumps_str(obj, /, **options) -> str\n--\n\nLike dumps, returning str (see "
      "fastjson.dumps_str)."},
+    {"loads", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&encoder_loads)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "loads(data, /, *, ignore_unknown=False) -> object\n--\n\n"
+     "Parse JSON (bytes, bytearray, memoryview or str) and build the schema's values from it\n"
+     "(dicts, dataclass instances, enum members, tuples, ...), validating as it goes. Raises\n"
+     "ValidationError naming expected vs got and the JSON path, JSONDecodeError for malformed\n"
+     "JSON. Object keys the schema does not name are an error unless ignore_unknown is true."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyGetSetDef encoder_getset[] = {
@@ -160,7 +203,8 @@ bool init_encoder_type() noexcept {
   t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION;
   t.tp_doc = PyDoc_STR(
       "An encoder specialized for one schema; made by fastjson.compile(schema).\n\n"
-      "dumps(obj) writes obj, which must match the schema, as fastjson.dumps would.");
+      "dumps(obj) writes obj, which must match the schema, as fastjson.dumps would;\n"
+      "loads(data) parses JSON into the schema's values, validating as it goes.");
   t.tp_dealloc = encoder_dealloc;
   t.tp_repr = encoder_repr;
   t.tp_traverse = encoder_traverse;
@@ -177,10 +221,13 @@ PyObject* make_encoder(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexc
   }
   std::unique_ptr<schema::Schema> schema = schema::Schema::build(args[0], args[1]);
   if (!schema) return nullptr;
+  std::unique_ptr<decode::DecodePlan> plan = decode::DecodePlan::build(*schema);
+  if (!plan) return nullptr;
   auto* self = PyObject_GC_New(EncoderObject, &type_object);
   if (self == nullptr) return nullptr;
   new (&self->state) EncoderState();
   self->state.schema = std::move(schema);
+  self->state.plan = std::move(plan);
   self->state.source = Ref::borrow(args[2]);
   PyObject_GC_Track(self);
   return reinterpret_cast<PyObject*>(self);

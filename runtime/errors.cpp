@@ -5,6 +5,44 @@
 
 namespace fastjson::py {
 
+namespace {
+
+// Defined in Python: its __init__ and __reduce__ are plain Python, and there is no C-level state.
+constexpr const char* kValidationErrorSource = R"(
+class ValidationError(JSONDecodeError):
+    """Raised by Encoder.loads when the JSON is valid but does not match the schema; the
+    message names expected vs got and the JSON path. msg, doc, pos, lineno and colno point at
+    the offending value, as for any JSONDecodeError."""
+
+    __module__ = "fastjson"
+
+    def __init__(self, msg, doc, pos):
+        JSONDecodeError.__init__(self, msg, doc, pos)
+        self.args = (msg,)
+
+    def __reduce__(self):
+        return self.__class__, (self.msg, self.doc, self.pos)
+)";
+
+PyObject* make_validation_error(PyObject* decode_error) noexcept {
+  Ref globals = Ref::steal(PyDict_New());
+  Ref name = Ref::steal(PyUnicode_FromString("fastjson"));
+  if (!globals || !name ||
+      PyDict_SetItemString(globals.get(), "__builtins__", PyEval_GetBuiltins()) < 0 ||
+      PyDict_SetItemString(globals.get(), "__name__", name.get()) < 0 ||
+      PyDict_SetItemString(globals.get(), "JSONDecodeError", decode_error) < 0) {
+    return nullptr;
+  }
+  Ref done =
+      Ref::steal(PyRun_String(kValidationErrorSource, Py_file_input, globals.get(), globals.get()));
+  if (!done) return nullptr;
+  PyObject* type = PyDict_GetItemString(globals.get(), "ValidationError");  // borrowed
+  Py_XINCREF(type);
+  return type;
+}
+
+}  // namespace
+
 ExceptionTypes& exceptions() noexcept {
   static ExceptionTypes types;
   return types;
@@ -12,7 +50,7 @@ ExceptionTypes& exceptions() noexcept {
 
 bool init_exceptions() noexcept {
   ExceptionTypes& types = exceptions();
-  if (types.encode_error && types.decode_error) return true;
+  if (types.encode_error && types.decode_error && types.validation_error) return true;
   Ref json_decoder = Ref::steal(PyImport_ImportModule("json.decoder"));
   if (!json_decoder) return false;
   Ref base = Ref::steal(PyObject_GetAttrString(json_decoder.get(), "JSONDecodeError"));
@@ -26,7 +64,9 @@ bool init_exceptions() noexcept {
       "fastjson.JSONDecodeError",
       "Raised on invalid JSON; msg, doc, pos, lineno and colno point at the fault.", base.get(),
       nullptr);
-  return types.decode_error != nullptr;
+  if (!types.decode_error) return false;
+  types.validation_error = make_validation_error(types.decode_error);
+  return types.validation_error != nullptr;
 }
 
 namespace {
@@ -67,6 +107,16 @@ void raise_decode_error(std::string_view msg, PyObject* doc, Py_ssize_t pos) noe
   if (!text || !position) return;
   PyObject* args[] = {text.get(), doc, position.get()};
   raise_instance(Ref::steal(PyObject_Vectorcall(exceptions().decode_error, args, 3, nullptr)),
+                 std::move(cause));
+}
+
+void raise_validation_error(std::string_view message, PyObject* doc, Py_ssize_t pos) noexcept {
+  Ref cause = fetch_pending();
+  Ref text = Ref::steal(PyUnicode_FromStringAndSize(message.data(), Py_ssize_t(message.size())));
+  Ref position = Ref::steal(PyLong_FromSsize_t(pos));
+  if (!text || !position) return;
+  PyObject* args[] = {text.get(), doc, position.get()};
+  raise_instance(Ref::steal(PyObject_Vectorcall(exceptions().validation_error, args, 3, nullptr)),
                  std::move(cause));
 }
 

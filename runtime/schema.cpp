@@ -36,6 +36,7 @@ constexpr KindName kKinds[] = {
     {"enum", Kind::kEnum, 2},
     {"instance", Kind::kInstance, 3},
     {"set", Kind::kSet, 2},
+    {"tuple_of", Kind::kList, 2},
 };
 
 // The shape each kind's tuple must have, for messages.
@@ -95,12 +96,15 @@ class Builder {
     for (const KindName& k : kKinds) {
       if (k.name == tag) kind = &k;
     }
+    const bool as_tuple = kind != nullptr && kind->name == "tuple_of";
     if (kind == nullptr) return fail("unknown kind %R", PyTuple_GET_ITEM(desc, 0));
     if (PyTuple_GET_SIZE(desc) != kind->arity) {
-      return fail("expected %s, got %R", expected_shape(kind->kind), desc);
+      return fail("expected %s, got %R",
+                  as_tuple ? "(\"tuple_of\", item)" : expected_shape(kind->kind), desc);
     }
     Node& node = schema_.nodes[size_t(index)];
     node.kind = kind->kind;
+    node.as_tuple = as_tuple;
     PyObject* arg1 = kind->arity > 1 ? PyTuple_GET_ITEM(desc, 1) : nullptr;
     PyObject* arg2 = kind->arity > 2 ? PyTuple_GET_ITEM(desc, 2) : nullptr;
     switch (node.kind) {
@@ -368,9 +372,9 @@ void describe_into(const Schema& schema, NodeId id, std::vector<bool>& open, std
       out += "str";
       break;
     case Kind::kList:
-      out += "list[";
+      out += node.as_tuple ? "tuple[" : "list[";
       describe_into(schema, node.children[0], open, out);
-      out += ']';
+      out += node.as_tuple ? ", ...]" : "]";
       break;
     case Kind::kDict:
       out += "dict[str, ";

@@ -9,6 +9,7 @@
 //   ("null",) ("bool",) ("int",) ("str",)
 //   ("float",)                        float, or int (written as the int, like dumps)
 //   ("list", item)                    list or tuple of item
+//   ("tuple_of", item)                the same, from tuple[T, ...]: typed decoding makes a tuple
 //   ("tuple", (i0, i1, ...))          list or tuple of exactly these items (may be empty)
 //   ("dict", value)                   dict with str keys and `value` values
 //   ("object", ((name, node, required), ...), title)   dict with these keys, in any order; others
@@ -77,6 +78,7 @@ struct Node {
   // JSON Schema objects), kDataclass/kEnum/kInstance cls.__name__, kLiteral "Literal['a', 1]".
   std::string title;
   std::vector<py::Ref> literals;  // kLiteral: exact str, int, bool or None objects
+  bool as_tuple = false;          // kList written as tuple[T, ...]: decoded into a tuple
 };
 
 struct Schema {

@@ -5,6 +5,7 @@ from fastjson._fastjson import (
     Fragment,
     JSONDecodeError,
     JSONEncodeError,
+    ValidationError,
     _make_encoder,
     dumps,
     dumps_str,
@@ -12,8 +13,8 @@ from fastjson._fastjson import (
 )
 
 __all__ = [
-    "Encoder", "Fragment", "JSONDecodeError", "JSONEncodeError", "SchemaError", "compile", "dumps",
-    "dumps_str", "loads",
+    "Encoder", "Fragment", "JSONDecodeError", "JSONEncodeError", "SchemaError", "ValidationError",
+    "compile", "dumps", "dumps_str", "loads",
 ]
 __version__ = "0.1.0"
 
@@ -25,6 +26,10 @@ def compile(schema: object) -> Encoder:  # noqa: A001 - the API's name, like re.
     dataclass, ...), a dict-literal shorthand ({"id": int, "tags": [str]}) or a JSON Schema
     document. For every matching object, enc.dumps(obj) == fastjson.dumps(obj); a mismatch raises
     JSONEncodeError naming it and its JSON path. Raises SchemaError for a schema it cannot use.
+
+    enc.loads(data) parses JSON into the schema's values (dicts, dataclass instances, enum
+    members, tuples, ...) in one validating pass; a mismatch raises ValidationError naming
+    expected vs got and the JSON path.
     """
     from fastjson._schema import normalize
 

@@ -214,7 +214,7 @@ def _pointer_token(name: str) -> str:
 
 def _children(node: tuple) -> list[int]:
     kind = node[0]
-    if kind in ("list", "dict", "set", "="):
+    if kind in ("list", "tuple_of", "dict", "set", "="):
         return [node[1]]
     if kind in ("tuple", "union"):
         return list(node[1])
@@ -227,7 +227,7 @@ def _children(node: tuple) -> list[int]:
 
 def _remap(node: tuple, new: typing.Callable[[int], int]) -> tuple:
     kind = node[0]
-    if kind in ("list", "dict", "set", "="):
+    if kind in ("list", "tuple_of", "dict", "set", "="):
         return (kind, new(node[1]))
     if kind in ("tuple", "union"):
         return (kind, tuple(new(c) for c in node[1]))
@@ -333,7 +333,7 @@ class _Builder:
             if dataclasses.is_dataclass(t):
                 return self.dataclass(t, path)
             if t is list or t is tuple:
-                return self.add(("list", self.add(("any",))))
+                return self.add(("list" if t is list else "tuple_of", self.add(("any",))))
             if t is dict:
                 return self.add(("dict", self.add(("any",))))
         self.fail(f"unsupported type: {_describe(t)}", path)
@@ -356,9 +356,10 @@ class _Builder:
             return self.add(("list", item))
         if origin is tuple:
             if len(args) == 2 and args[1] is Ellipsis:
-                return self.add(("list", self.python(args[0], path + "[*]")))
+                # Written like a list; the tag keeps it apart so typed decoding makes a tuple.
+                return self.add(("tuple_of", self.python(args[0], path + "[*]")))
             if not args and t is typing.Tuple:
-                return self.add(("list", self.add(("any",))))
+                return self.add(("tuple_of", self.add(("any",))))
             items = tuple(self.python(a, f"{path}[{i}]") for i, a in enumerate(args))
             return self.add(("tuple", items))
         if (origin is dict or origin is collections.abc.Mapping) and len(args) in (0, 2):

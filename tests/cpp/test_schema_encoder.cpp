@@ -167,6 +167,8 @@ TEST(SchemaBuild, MalformedDescriptionsNameTheNode) {
             "TypeError: schema node 0: expected a tuple (kind, ...), got ['int']");
   EXPECT_EQ(build_error("([('list',)], 0)"),
             "TypeError: schema node 0: expected (\"list\", item), got ('list',)");
+  EXPECT_EQ(build_error("([('tuple_of', 0, 1)], 0)"),
+            "TypeError: schema node 0: expected (\"tuple_of\", item), got ('tuple_of', 0, 1)");
   EXPECT_EQ(build_error("([('object', (('a', 0, 1),), None)], 0)"),
             "TypeError: schema node 0: field must be a (name: str, node: int, required: bool) "
             "tuple, got ('a', 0, 1)");

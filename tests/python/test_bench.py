@@ -75,10 +75,13 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     proc = _run_bench("--quick", "--workload", "record1", "--out", str(tmp_path), pythonpath=pythonpath)
     assert proc.returncode == 0, proc.stderr
 
-    # dumps: one row of times, then one per variant (fastjson, fastjson.compile) in the speed-up and
-    # target tables; loads: fastjson only (compiled decoders are not measured yet)
-    for op, rows in (("dumps", 5), ("loads", 3)):
+    # each op: one row of times, then one per variant (fastjson, fastjson.compile) in the speed-up
+    # and target tables; then the typed-decode table's one row for compiled loads
+    for op, rows in (("dumps", 5), ("loads", 5)):
         assert len(re.findall(rf"^\| record1 +\| {op} +\|", proc.stdout, re.M)) == rows, proc.stdout
+    assert re.search(r"^## Typed decode: fastjson.compile\(schema\).loads vs each loads", proc.stdout, re.M)
+    typed = re.findall(r"^\| record1 +\| [0-9.]+ +\| +[0-9.]+x \| +[0-9.]+x \|", proc.stdout, re.M)
+    assert len(typed) == 1, proc.stdout
     assert re.search(r"^median of 21: [0-9.]+ ms \(target <= 5 ms: (yes|NO)\); first compile in a fresh "
                      r"process \(loads LLVM\): [0-9.]+ ms$", proc.stdout, re.M), proc.stdout
 
@@ -95,6 +98,8 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
         target = doc["target"]["fastjson"]["record1"][op]
         assert target["orjson_target_x_json"] == doc["orjson_target"][op]["record1"]
         assert target["meets_target"] == (target["x_json"] >= target["orjson_target_x_json"])
+    typed = doc["results"]["record1"]["loads"]["fastjson.compile"]
+    assert typed["median_us"] > 0 and len(typed["runs_us"]) == 3
     compiled = doc["target"]["fastjson.compile"]["record1"]["dumps"]
     assert compiled["orjson_target_x_json"] == 22.0  # twice orjson's 11x
     assert compiled["meets_target"] == (compiled["x_json"] >= 22.0)

@@ -14,13 +14,13 @@ import pytest
 from fastjson import _schema
 from fastjson._schema import SchemaError, normalize
 
-KINDS = {"any", "null", "bool", "int", "float", "str", "list", "tuple", "dict", "object",
-         "dataclass", "union", "literal", "enum", "instance", "set"}
+KINDS = {"any", "null", "bool", "int", "float", "str", "list", "tuple_of", "tuple", "dict",
+         "object", "dataclass", "union", "literal", "enum", "instance", "set"}
 
 
 def children(node: tuple) -> list[int]:
     kind = node[0]
-    if kind in ("list", "dict", "set"):
+    if kind in ("list", "tuple_of", "dict", "set"):
         return [node[1]]
     if kind in ("tuple", "union"):
         return list(node[1])
@@ -62,7 +62,7 @@ def resolve(nodes: list, root: int) -> tuple:
             return ("^", path.index(i))
         node, path = nodes[i], path + [i]
         kind = node[0]
-        if kind in ("list", "dict", "set"):
+        if kind in ("list", "tuple_of", "dict", "set"):
             return (kind, go(node[1], path))
         if kind in ("tuple", "union"):
             return (kind, tuple(go(c, path) for c in node[1]))
@@ -222,11 +222,12 @@ def test_leaf_types(t, node):
 
 
 @pytest.mark.parametrize("t, tree", [
-    (list, ("list", ANY)), (List, ("list", ANY)), (tuple, ("list", ANY)), (Tuple, ("list", ANY)),
+    (list, ("list", ANY)), (List, ("list", ANY)), (tuple, ("tuple_of", ANY)),
+    (Tuple, ("tuple_of", ANY)),
     (dict, ("dict", ANY)), (Dict, ("dict", ANY)), (Mapping, ("dict", ANY)),
     (list[int], ("list", INT)), (List[str], ("list", STR)),
     (list[list[int]], ("list", ("list", INT))),
-    (tuple[int, ...], ("list", INT)), (Tuple[str, ...], ("list", STR)),
+    (tuple[int, ...], ("tuple_of", INT)), (Tuple[str, ...], ("tuple_of", STR)),
     (tuple[int, str], ("tuple", (INT, STR))), (Tuple[int, int], ("tuple", (INT, INT))),
     (tuple[()], ("tuple", ())),
     (dict[str, int], ("dict", INT)), (Dict[str, list[str]], ("dict", ("list", STR))),
@@ -250,7 +251,7 @@ def test_containers_share_leaves():
     (Union[int, Annotated[str | int | None, "x"]], ("union", (INT, STR, NULL))),
     (Union[int, Annotated[int, "x"]], INT),
     (Union[list[int], List[int]], ("list", INT)),
-    (tuple[int | None, ...], ("list", ("union", (INT, NULL)))),
+    (tuple[int | None, ...], ("tuple_of", ("union", (INT, NULL)))),
 ])
 def test_unions(t, tree):
     assert norm(t) == tree
