@@ -5,8 +5,11 @@
 #include "runtime/api.h"
 #include "runtime/compiled_encoder.h"
 #include "runtime/errors.h"
+#include "runtime/shape_table.h"
 
 namespace {
+
+namespace shapes = fastjson::encode::shapes;
 
 // Raw METH_FASTCALL functions: pybind11's generic dispatcher costs more than a small dumps itself.
 PyMethodDef methods[] = {
@@ -21,6 +24,18 @@ PyMethodDef methods[] = {
      METH_FASTCALL,
      "_make_encoder(nodes, root, schema, /) -> Encoder\n--\n\n"
      "An Encoder for a normalized schema description (see fastjson.compile)."},
+// The transparent shape JIT's table and worker protocol (runtime/shape_table.h).
+#define FASTJSON_SHAPE_FN(name, flags) \
+  {"_shape_" #name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&shapes::py_##name)), flags, nullptr}
+    FASTJSON_SHAPE_FN(configure, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(stats, METH_NOARGS),
+    FASTJSON_SHAPE_FN(reset, METH_NOARGS),
+    FASTJSON_SHAPE_FN(take_job, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(attach, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(compiled, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(resume, METH_NOARGS),
+    FASTJSON_SHAPE_FN(preload, METH_FASTCALL),
+#undef FASTJSON_SHAPE_FN
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

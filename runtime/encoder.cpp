@@ -10,6 +10,7 @@
 #include "runtime/cpython_dict.h"
 #include "runtime/errors.h"
 #include "runtime/generic_encoder.h"
+#include "runtime/shape_table.h"
 
 namespace fastjson::encode {
 
@@ -317,6 +318,16 @@ bool GenericEncoder::fail_schema(std::string message) noexcept {
 }
 
 PyObject* dumps(PyObject* obj, const Options& options) noexcept {
+  // The transparent shape JIT (shape_table.h): compiled code for shapes this process keeps
+  // sending. Only without default=, whose calls compiled shapes do not make.
+  if (options.default_fn == nullptr) {
+    PyObject* out;
+    if (shapes::dumps(obj, &out)) return out;
+  }
+  return generic_dumps(obj, options);
+}
+
+PyObject* generic_dumps(PyObject* obj, const Options& options) noexcept {
   GenericEncoder encoder(options);
   if (!encoder.encode(obj)) [[unlikely]] {
     encoder.raise();

@@ -11,5 +11,7 @@ struct Options {
 // Returns a new bytes object, or nullptr with fastjson.JSONEncodeError set (message names the
 // offending type and its JSON path).
 PyObject* dumps(PyObject* obj, const Options& options) noexcept;
+// dumps without the transparent shape JIT.
+PyObject* generic_dumps(PyObject* obj, const Options& options) noexcept;
 
 }  // namespace fastjson::encode

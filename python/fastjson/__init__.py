@@ -1,9 +1,66 @@
 """fastjson: fast JSON for Python, with a C++ core and LLVM-compiled encoders per schema."""
 
+import os as _os
+
+from fastjson import _fastjson
 from fastjson._fastjson import Encoder, JSONDecodeError, JSONEncodeError, _make_encoder, dumps, loads
 
-__all__ = ["Encoder", "JSONDecodeError", "JSONEncodeError", "SchemaError", "compile", "dumps", "loads"]
+__all__ = [
+    "Encoder", "JSONDecodeError", "JSONEncodeError", "SchemaError", "compile", "configure", "dumps",
+    "jit_stats", "loads",
+]
 __version__ = "0.1.0"
+
+
+def configure(
+    *,
+    jit: bool | None = None,
+    threshold: int | None = None,
+    max_shapes: int | None = None,
+    background: bool | None = None,
+) -> dict[str, object]:
+    """Set the transparent shape JIT of fastjson.dumps; arguments left out keep their value.
+
+    jit: observe shapes and run compiled encoders for hot ones (False: dumps is the generic
+    encoder only). threshold: calls of one shape before it is compiled. max_shapes: how many
+    shapes the table holds (least recently used ones are evicted). background: compile on a
+    worker thread (False: on the calling thread, which then waits; for tests).
+    Returns the configuration in force.
+    """
+    return _fastjson._shape_configure(jit, threshold, max_shapes, background, None)
+
+
+def jit_stats() -> dict[str, object]:
+    """Counters of the transparent shape JIT: shapes observed and live, compiled, hits, guard
+    failures, evictions, give-ups, compile time (total/median/max ms) and code bytes."""
+    return _fastjson._shape_stats()
+
+
+def _kick_shape_worker(now: bool) -> None:
+    # The runtime calls this when a shape becomes hot; the worker module (threads, fork hooks)
+    # is imported only then.
+    from fastjson._transparent import _kick
+
+    _kick(now)
+
+
+def _env_flag(name: str) -> bool | None:
+    value = _os.environ.get(name)
+    return None if value is None else value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _env_int(name: str) -> int | None:
+    value = _os.environ.get(name)
+    return None if value is None else int(value)
+
+
+_fastjson._shape_configure(
+    _env_flag("FASTJSON_SHAPE_JIT"),
+    _env_int("FASTJSON_SHAPE_THRESHOLD"),
+    _env_int("FASTJSON_SHAPE_MAX"),
+    _env_flag("FASTJSON_SHAPE_BACKGROUND"),
+    _kick_shape_worker,
+)
 
 
 def compile(schema: object) -> Encoder:  # noqa: A001 - the API's name, like re.compile
