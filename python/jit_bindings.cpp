@@ -163,12 +163,23 @@ void install(py::handle encoder) {
 
 // The transparent shape JIT's worker (python/fastjson/_transparent.py) compiles an inferred shape
 // and reports the cost for fastjson.jit_stats(). It runs on the worker thread already, where no
-// caller waits: straight to the -O2 tier (the -O0 one only with FASTJSON_JIT_TIERS=1), so the
-// shape's trial against the generic encoder times the code that will stay.
+// caller waits: one compile, of the code that will stay (so the shape's trial against the generic
+// encoder times that code). -O2 for shapes of up to kMaxO2Size nodes + fields (citm_catalog's is
+// 55, 10k records' 16); -O0 for larger ones, whose -O2 codegen measured 0.4-1.2 s (github.json's
+// 29 nodes with 150 fields, twitter.json's 77 nodes) against ~0.1 s at -O0, for a small gain;
+// -O0 always with FASTJSON_JIT_TIERS=1.
+constexpr size_t kMaxO2Size = 80;
+
+size_t shape_size(const fastjson::schema::Schema& schema) {
+  size_t size = schema.nodes.size();
+  for (const auto& node : schema.nodes) size += node.fields.size();
+  return size;
+}
+
 py::dict install_shape(py::handle encoder) {
   const char* what = "the shape stays on the generic path";
   size_t object_bytes = 0;
-  const int tier = tier_up_enabled() ? 2 : 1;
+  const int tier = tier_up_enabled() && shape_size(schema_of(encoder)) <= kMaxO2Size ? 2 : 1;
   finish(encoder, prepare(encoder, tier == 2 ? kTier2 : kTier1, what), tier, what, &object_bytes);
   py::dict out;
   out["total_ms"] = last_timings[tier - 1].total_ms;

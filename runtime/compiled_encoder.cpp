@@ -159,9 +159,8 @@ PyObject* make_encoder(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexc
 }
 
 PyObject* make_shape_encoder(PyObject* nodes, PyObject* root) noexcept {
-  std::unique_ptr<schema::Schema> schema = schema::Schema::build(nodes, root);
+  std::unique_ptr<schema::Schema> schema = schema::Schema::build(nodes, root, true);
   if (!schema) return nullptr;
-  schema->generic_fallback = true;
   auto* self = PyObject_GC_New(EncoderObject, &type_object);
   if (self == nullptr) return nullptr;
   new (&self->state) EncoderState();

@@ -86,7 +86,9 @@ struct Schema {
 
   // Builds the IR from a normalized description. Returns nullptr with TypeError set (naming the
   // node index) when the description is malformed, or with MemoryError.
-  static std::unique_ptr<Schema> build(PyObject* nodes, PyObject* root) noexcept;
+  // generic_fallback: an inferred shape (see the member).
+  static std::unique_ptr<Schema> build(PyObject* nodes, PyObject* root,
+                                       bool generic_fallback = false) noexcept;
 
   // The node as users write it, for error messages: "int", "list[str]", "int | None", "Point",
   // "tuple[int, str]", "dict[str, int]", "Literal['a', 1]", "object" for untitled objects,

@@ -38,11 +38,10 @@ constexpr Py_ssize_t kMaxKeys = 64;
 constexpr uint32_t kWindow = 1024;
 constexpr uint32_t kGiveUpWindow = 64;
 constexpr uint32_t kGiveUpSampling = 64;
-// A compiled shape must earn its place: its first 2 * kTrials calls alternate between the compiled
-// and the generic encoder, timed, and the compiled code stays only if its median is lower.
-// (Objects with optional keys or string-heavy records can run slower compiled than generic:
-// measured on twitter.json and github.json.) Interleaving makes machine noise hit both sides.
-constexpr uint32_t kTrials = 8;
+// A compiled shape must earn its place: its first 2 * Config::trials calls alternate between the
+// compiled and the generic encoder, timed, and the compiled code stays only if its median is
+// lower. (Objects with optional keys or string-heavy records can run slower compiled than
+// generic: measured on twitter.json and github.json.) Interleaving makes machine noise hit both.
 
 enum class State : uint8_t {
   kObserving,  // counting calls
@@ -61,8 +60,8 @@ struct Entry {
   uint64_t job = 0;
   Ref encoder;  // kAttached, kTrial, kReady
   uint32_t trials = 0;
-  std::array<int64_t, kTrials> jit_ns{};
-  std::array<int64_t, kTrials> generic_ns{};
+  std::array<int64_t, kMaxTrials> jit_ns{};
+  std::array<int64_t, kMaxTrials> generic_ns{};
 };
 
 struct Job {
@@ -222,9 +221,14 @@ void end_window(Table& t) {
   t.window_new = 0;
 }
 
-int64_t median(std::array<int64_t, kTrials> v) {
-  std::sort(v.begin(), v.end());
-  return (v[kTrials / 2 - 1] + v[kTrials / 2]) / 2;
+int64_t median(std::array<int64_t, kMaxTrials> v, uint32_t n) {
+  std::sort(v.begin(), v.begin() + n);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void keep_compiled(Table& t, Entry& entry) {
+  entry.state = State::kReady;
+  ++t.ready;
 }
 
 // One call of a shape on trial: alternately compiled and generic, timed; after the last, the
@@ -242,11 +246,11 @@ bool run_trial(Table& t, uint64_t hash, Entry& entry, PyObject* obj, PyObject** 
   if (*out == nullptr) return true;  // an error: not a timing
   (compiled ? entry.jit_ns : entry.generic_ns)[entry.trials / 2] = ns;
   if (compiled) ++t.stats.hits;
-  if (++entry.trials < 2 * kTrials) return true;
-  const int64_t jit = median(entry.jit_ns), generic = median(entry.generic_ns);
+  const uint32_t n = std::min(t.config.trials, kMaxTrials);
+  if (++entry.trials < 2 * n) return true;
+  const int64_t jit = median(entry.jit_ns, n), generic = median(entry.generic_ns, n);
   if (jit < generic) {
-    entry.state = State::kReady;
-    ++t.ready;
+    keep_compiled(t, entry);
     logger().debug("shape {:016x} compiled: {:.1f} us per call, generic {:.1f} us", hash,
                    jit / 1e3, generic / 1e3);
   } else {
@@ -260,12 +264,20 @@ bool run_trial(Table& t, uint64_t hash, Entry& entry, PyObject* obj, PyObject** 
   return true;
 }
 
-bool read_u32(PyObject* arg, uint32_t& out, uint32_t min, const char* name) {
+bool read_u32(PyObject* arg, uint32_t& out, uint32_t min, const char* name,
+              uint32_t max = 1 << 24) {
   if (arg == Py_None) return true;
+  if (!PyLong_Check(arg) || PyBool_Check(arg)) {
+    PyErr_Format(PyExc_TypeError, "%s must be an int, not %.200s", name, Py_TYPE(arg)->tp_name);
+    return false;
+  }
   const long long v = PyLong_AsLongLong(arg);
-  if (v == -1 && PyErr_Occurred()) return false;
-  if (v < min || v > 1 << 24) {
-    PyErr_Format(PyExc_ValueError, "%s must be between %u and %d, got %lld", name, min, 1 << 24, v);
+  if (v == -1 && PyErr_Occurred()) {
+    if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return false;
+    PyErr_Clear();
+  }
+  if (v < min || v > max) {
+    PyErr_Format(PyExc_ValueError, "%s must be between %u and %u, got %S", name, min, max, arg);
     return false;
   }
   out = uint32_t(v);
@@ -313,6 +325,10 @@ bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
   if (it != t.entries.end()) {
     Entry& entry = it->second;
     entry.last_used = ++t.tick;
+    if (sampled) {
+      ++t.window_calls;  // a known shape: counts towards observing every call again
+      end_window(t);
+    }
     if (entry.state == State::kReady) {
       if (run_shape_encoder(entry.encoder.get(), obj, out)) {
         ++t.stats.hits;
@@ -323,8 +339,6 @@ bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
     if (entry.state == State::kTrial) return run_trial(t, *hash, entry, obj, out);
     if (!sampled) return false;
     ++t.stats.observed_calls;
-    ++t.window_calls;
-    end_window(t);
     if (entry.state == State::kObserving && ++entry.count >= t.config.threshold) {
       enqueue(t, *hash, entry, obj);
       call_worker(t, !t.config.background);
@@ -352,30 +366,31 @@ bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
 void count_guard_failure() noexcept { ++table().stats.guard_failures; }
 
 PyObject* py_configure(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcept {
-  if (nargs != 5) {
-    PyErr_Format(PyExc_TypeError, "_shape_configure() takes exactly 5 arguments (%zd given)",
+  if (nargs != 6) {
+    PyErr_Format(PyExc_TypeError, "_shape_configure() takes exactly 6 arguments (%zd given)",
                  nargs);
     return nullptr;
   }
   Table& t = table();
   Config c = t.config;
   if (!read_bool(args[0], c.enabled) || !read_u32(args[1], c.threshold, 1, "threshold") ||
-      !read_u32(args[2], c.max_shapes, 1, "max_shapes") || !read_bool(args[3], c.background)) {
+      !read_u32(args[2], c.max_shapes, 1, "max_shapes") || !read_bool(args[3], c.background) ||
+      !read_u32(args[4], c.trials, 0, "trials", kMaxTrials)) {
     return nullptr;
   }
-  if (args[4] != Py_None) {
-    if (!PyCallable_Check(args[4])) {
+  if (args[5] != Py_None) {
+    if (!PyCallable_Check(args[5])) {
       PyErr_SetString(PyExc_TypeError, "worker must be callable");
       return nullptr;
     }
-    t.worker = Ref::borrow(args[4]);
+    t.worker = Ref::borrow(args[5]);
   }
   t.config = c;
   g_observing = c.enabled;
   while (t.entries.size() > t.config.max_shapes) evict_one(t);
-  return Py_BuildValue("{s:O,s:I,s:I,s:O}", "jit", c.enabled ? Py_True : Py_False, "threshold",
-                       c.threshold, "max_shapes", c.max_shapes, "background",
-                       c.background ? Py_True : Py_False);
+  return Py_BuildValue("{s:O,s:I,s:I,s:O,s:I}", "jit", c.enabled ? Py_True : Py_False,
+                       "threshold", c.threshold, "max_shapes", c.max_shapes, "background",
+                       c.background ? Py_True : Py_False, "trials", c.trials);
 }
 
 PyObject* py_stats(PyObject*, PyObject*) noexcept {
@@ -477,8 +492,12 @@ PyObject* py_compiled(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexce
   Entry* entry = find_job(t, job);
   if (entry == nullptr) Py_RETURN_NONE;  // evicted while compiling: the code is dropped
   if (ok && entry->encoder) {
-    entry->state = State::kTrial;
     entry->trials = 0;
+    if (t.config.trials == 0) {
+      keep_compiled(t, *entry);
+    } else {
+      entry->state = State::kTrial;
+    }
     logger().debug("shape job {} compiled in {:.2f} ms ({} bytes of code)", job, ms, bytes);
   } else {
     entry->state = State::kFailed;

@@ -16,7 +16,9 @@ struct Config {
   uint32_t threshold = 32;   // calls of one shape before it is compiled
   uint32_t max_shapes = 64;  // table capacity (observed + compiled)
   bool background = true;    // compile on the worker thread (false: on the caller, for tests)
+  uint32_t trials = 8;       // timed calls per side before a compiled shape is kept (0: kept)
 };
+inline constexpr uint32_t kMaxTrials = 64;
 
 // The dumps hook (default= not set): true when the call was handled by compiled code, with *out
 // the bytes or nullptr with the exception set; false: the caller runs the generic encoder.
@@ -41,7 +43,7 @@ std::optional<uint64_t> shape_hash(PyObject* obj) noexcept;
 
 // --- Python-facing functions (registered by python/bindings.cpp) ---------------------------------
 
-// _shape_configure(enabled, threshold, max_shapes, background, worker, /) -> dict: any argument
+// _shape_configure(enabled, threshold, max_shapes, background, trials, worker, /) -> dict: any argument
 // may be None (unchanged); worker: the callable the runtime calls (with no argument, or True to
 // compile now on the caller) when a shape becomes hot. Returns the configuration in force.
 PyObject* py_configure(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;

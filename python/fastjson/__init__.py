@@ -18,16 +18,18 @@ def configure(
     threshold: int | None = None,
     max_shapes: int | None = None,
     background: bool | None = None,
+    trials: int | None = None,
 ) -> dict[str, object]:
     """Set the transparent shape JIT of fastjson.dumps; arguments left out keep their value.
 
     jit: observe shapes and run compiled encoders for hot ones (False: dumps is the generic
     encoder only). threshold: calls of one shape before it is compiled. max_shapes: how many
     shapes the table holds (least recently used ones are evicted). background: compile on a
-    worker thread (False: on the calling thread, which then waits; for tests).
-    Returns the configuration in force.
+    worker thread (False: on the calling thread, which then waits; for tests). trials: calls
+    timed on each side (compiled, generic, alternating) before a compiled shape is kept; it is
+    kept only when faster (0: kept untimed). Returns the configuration in force.
     """
-    return _fastjson._shape_configure(jit, threshold, max_shapes, background, None)
+    return _fastjson._shape_configure(jit, threshold, max_shapes, background, trials, None)
 
 
 def jit_stats() -> dict[str, object]:
@@ -51,7 +53,12 @@ def _env_flag(name: str) -> bool | None:
 
 def _env_int(name: str) -> int | None:
     value = _os.environ.get(name)
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
 
 
 _fastjson._shape_configure(
@@ -59,6 +66,7 @@ _fastjson._shape_configure(
     _env_int("FASTJSON_SHAPE_THRESHOLD"),
     _env_int("FASTJSON_SHAPE_MAX"),
     _env_flag("FASTJSON_SHAPE_BACKGROUND"),
+    _env_int("FASTJSON_SHAPE_TRIALS"),
     _kick_shape_worker,
 )
 

@@ -25,5 +25,6 @@ def configure(
     threshold: int | None = ...,
     max_shapes: int | None = ...,
     background: bool | None = ...,
+    trials: int | None = ...,
 ) -> dict[str, Any]: ...
 def jit_stats() -> dict[str, Any]: ...
