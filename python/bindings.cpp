@@ -19,6 +19,11 @@ PyMethodDef methods[] = {
     {"loads", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::loads)),
      METH_FASTCALL | METH_KEYWORDS,
      "loads(data, /) -> object\n--\n\nParse JSON from bytes, bytearray, memoryview or str."},
+    {"_generic_dumps",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::generic_dumps)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "_generic_dumps(obj, /, *, default=None) -> bytes\n--\n\n"
+     "dumps without the transparent shape JIT (for benchmarks and tests)."},
     {"_make_encoder",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::encode::make_encoder)),
      METH_FASTCALL,

@@ -20,7 +20,10 @@ PyObject* interned(const char* s) {
 
 }  // namespace
 
-PyObject* dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+namespace {
+
+PyObject* dumps_with(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                     PyObject* (*encode)(PyObject*, const encode::Options&) noexcept) {
   static PyObject* const kw_default = interned("default");
   if (nargs != 1) {
     PyErr_Format(PyExc_TypeError, "dumps() takes exactly 1 positional argument (%zd given)", nargs);
@@ -47,7 +50,17 @@ PyObject* dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kw
       }
     }
   }
-  return encode::dumps(args[0], options);
+  return encode(args[0], options);
+}
+
+}  // namespace
+
+PyObject* dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return dumps_with(args, nargs, kwnames, encode::dumps);
+}
+
+PyObject* generic_dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return dumps_with(args, nargs, kwnames, encode::generic_dumps);
 }
 
 PyObject* loads(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {

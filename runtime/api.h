@@ -6,6 +6,9 @@ namespace fastjson::api {
 
 // fastjson.dumps(obj, /, *, default=None) -> bytes
 PyObject* dumps(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
+// _fastjson._generic_dumps: dumps without the transparent shape JIT (benchmarks, tests).
+PyObject* generic_dumps(PyObject* module, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames);
 // fastjson.loads(data, /) -> object
 PyObject* loads(PyObject* module, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames);
 

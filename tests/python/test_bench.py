@@ -75,16 +75,22 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     proc = _run_bench("--quick", "--workload", "record1", "--out", str(tmp_path), pythonpath=pythonpath)
     assert proc.returncode == 0, proc.stderr
 
-    # dumps: one row of times, then one per variant (fastjson, fastjson.compile) in the speed-up and
-    # target tables; loads: fastjson only (compiled decoders are not measured yet)
-    for op, rows in (("dumps", 5), ("loads", 3)):
+    # dumps: one row of times, then one per variant (fastjson, transparent JIT, fastjson.compile) in
+    # the speed-up and target tables; loads: fastjson only (compiled decoders are not measured yet)
+    for op, rows in (("dumps", 7), ("loads", 3)):
         assert len(re.findall(rf"^\| record1 +\| {op} +\|", proc.stdout, re.M)) == rows, proc.stdout
     assert re.search(r"^median of 21: [0-9.]+ ms \(target <= 5 ms: (yes|NO)\); first compile in a fresh "
                      r"process \(loads LLVM\): [0-9.]+ ms$", proc.stdout, re.M), proc.stdout
 
     doc = json.loads((tmp_path / "results.json").read_text())
     assert set(doc) == {"meta", "libraries", "variants", "unavailable", "orjson_target", "results",
-                        "speedups", "target", "compile_time"}
+                        "speedups", "target", "compile_time", "transparent_jit"}
+    assert re.search(r"^never-repeating shapes \([0-9.]+ us/call\): JIT on / off = [0-9.]+ \(target <= "
+                     r"1.03: (yes|NO)\); gave up observing: True$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^10k-records loop, fresh process: steady state after [0-9]+ ms \([0-9]+ calls;",
+                     proc.stdout, re.M), proc.stdout
+    warmup = doc["transparent_jit"]["warmup_10k_records"]
+    assert warmup["stats"]["compiled"] == 1 and warmup["calls_before_steady"] > 32
     assert doc["compile_time"]["median_ms"] > 0 and doc["compile_time"]["target_median_ms"] == 5.0
     assert {"fastjson", "json"} <= set(doc["libraries"])
     assert list(doc["results"]) == ["record1"]
