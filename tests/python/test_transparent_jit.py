@@ -524,3 +524,15 @@ def test_no_reference_leak_through_guard_failures():
         call()
     gc.collect()
     assert (sys.getrefcount(doc["a"]), sys.getrefcount(object)) == before
+
+
+def test_compiled_shapes_keep_running_after_giving_up():
+    hot = [{"id": 1, "v": [1.5]}, {"id": 2, "v": []}]
+    warm(hot)
+    for i in range(1100):
+        fastjson.dumps({str(10**9 + i): i, "x": 1})
+    assert fastjson.jit_stats()["gave_up"] is True
+    before = fastjson.jit_stats()["hits"]
+    for _ in range(100):  # unsampled calls find compiled shapes without the map
+        assert fastjson.dumps(hot) == oracle(hot)
+    assert fastjson.jit_stats()["hits"] == before + 100
