@@ -342,6 +342,11 @@ std::optional<uint64_t> shape_hash(PyObject* obj) noexcept {
 namespace {
 
 // The top-level size a shape key covers (a dict's key count, a list's first dict's), capped at 63.
+// Compiled shapes keep their slot: after giving up, unsampled calls find them only there.
+void cache_slot(Slot& slot, uint64_t hash, Entry* entry) noexcept {
+  if (slot.entry == nullptr || slot.entry->state != State::kReady) slot = Slot{hash, entry};
+}
+
 unsigned top_size_bit(PyObject* obj) noexcept {
   PyObject* dict = obj;
   if (Py_IS_TYPE(obj, &PyList_Type)) {
@@ -369,7 +374,7 @@ bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
     auto it = t.entries.find(*hash);
     if (it != t.entries.end()) {
       found = &it->second;
-      slot = Slot{*hash, found};
+      cache_slot(slot, *hash, found);
     }
   }
   if (found != nullptr) {
@@ -403,7 +408,7 @@ bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
   // Given up, only the sampled calls insert: enough to notice shapes that repeat again.
   if (t.entries.size() >= t.config.max_shapes) evict_one(t);
   Entry& entry = t.entries[*hash];
-  t.cache[*hash % kCacheSlots] = Slot{*hash, &entry};
+  cache_slot(t.cache[*hash % kCacheSlots], *hash, &entry);
   entry.size_bit = uint8_t(size_bit);
   ++t.stats.shapes_seen;
   entry.count = 1;
