@@ -23,7 +23,7 @@
 
 namespace fastjson::encode::shapes {
 
-bool g_observing = true;
+HookState g_hook;
 
 namespace {
 
@@ -37,7 +37,7 @@ constexpr Py_ssize_t kMaxKeys = 64;
 // kGiveUpSampling to notice when that changes (a window of samples with mostly known shapes).
 constexpr uint32_t kWindow = 1024;
 constexpr uint32_t kGiveUpWindow = 64;
-constexpr uint32_t kGiveUpSampling = 64;
+constexpr uint32_t kGiveUpSampling = 256;
 // A compiled shape must earn its place: its first 2 * Config::trials calls alternate between the
 // compiled and the generic encoder, timed, and the compiled code stays only if its median is
 // lower. (Objects with optional keys or string-heavy records can run slower compiled than
@@ -55,7 +55,7 @@ enum class State : uint8_t {
 
 struct Entry {
   uint32_t count = 0;
-  uint8_t size_bit = 0;  // see Table::ready_sizes
+  uint8_t size_bit = 0;  // see HookState::ready_sizes
   State state = State::kObserving;
   uint64_t last_used = 0;
   uint64_t job = 0;
@@ -103,11 +103,6 @@ struct Table {
   bool worker_running = false;
   uint64_t tick = 0;
   uint64_t next_job = 1;
-  // The top-level sizes (bit min(size, 63)) of compiled shapes: after giving up, a call whose size
-  // is not among them cannot be a compiled shape and is not even hashed.
-  uint64_t ready_sizes = 0;
-  bool gave_up = false;
-  uint32_t countdown = 0;  // while given up: calls until the next sampled one
   uint32_t window_calls = 0;
   uint32_t window_new = 0;
   Stats stats;
@@ -196,9 +191,9 @@ void evict_one(Table& t) {
   if (slot.entry == &victim->second) slot = Slot();
   t.entries.erase(victim);
   if (was_ready) {
-    t.ready_sizes = 0;
+    g_hook.ready_sizes = 0;
     for (const auto& [hash, entry] : t.entries) {
-      if (entry.state == State::kReady) t.ready_sizes |= uint64_t(1) << entry.size_bit;
+      if (entry.state == State::kReady) g_hook.ready_sizes |= uint64_t(1) << entry.size_bit;
     }
   }
 }
@@ -226,16 +221,16 @@ void enqueue(Table& t, uint64_t hash, Entry& entry, PyObject* sample) {
 }
 
 void end_window(Table& t) {
-  const uint32_t window = t.gave_up ? kGiveUpWindow : kWindow;
+  const uint32_t window = g_hook.gave_up ? kGiveUpWindow : kWindow;
   if (t.window_calls < window) return;
   const bool never_repeats = t.window_new * 2 >= t.window_calls;
-  if (never_repeats && !t.gave_up) {
-    t.gave_up = true;
+  if (never_repeats && !g_hook.gave_up) {
+    g_hook.gave_up = true;
     ++t.stats.give_ups;
     logger().debug("shapes do not repeat ({} new in {} calls): observing 1 call in {}",
                    t.window_new, t.window_calls, kGiveUpSampling);
-  } else if (!never_repeats && t.gave_up) {
-    t.gave_up = false;
+  } else if (!never_repeats && g_hook.gave_up) {
+    g_hook.gave_up = false;
     logger().debug("shapes repeat again: observing every call");
   }
   t.window_calls = 0;
@@ -249,7 +244,7 @@ int64_t median(std::array<int64_t, kMaxTrials> v, uint32_t n) {
 
 void keep_compiled(Table& t, uint64_t hash, Entry& entry) {
   entry.state = State::kReady;
-  t.ready_sizes |= uint64_t(1) << entry.size_bit;
+  g_hook.ready_sizes |= uint64_t(1) << entry.size_bit;
   t.cache[hash % kCacheSlots] = Slot{hash, &entry};  // compiled shapes are found without the map
 }
 
@@ -341,33 +336,18 @@ std::optional<uint64_t> shape_hash(PyObject* obj) noexcept {
 
 namespace {
 
-// The top-level size a shape key covers (a dict's key count, a list's first dict's), capped at 63.
 // Compiled shapes keep their slot: after giving up, unsampled calls find them only there.
 void cache_slot(Slot& slot, uint64_t hash, Entry* entry) noexcept {
   if (slot.entry == nullptr || slot.entry->state != State::kReady) slot = Slot{hash, entry};
 }
 
-unsigned top_size_bit(PyObject* obj) noexcept {
-  PyObject* dict = obj;
-  if (Py_IS_TYPE(obj, &PyList_Type)) {
-    if (PyList_GET_SIZE(obj) == 0) return 0;
-    dict = PyList_GET_ITEM(obj, 0);
-  }
-  if (!Py_IS_TYPE(dict, &PyDict_Type)) return 0;
-  const Py_ssize_t n = PyDict_GET_SIZE(dict);
-  return n < 63 ? unsigned(n) : 63;
-}
-
 }  // namespace
 
-bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
+bool dumps_hook(PyObject* obj, PyObject** out, bool sampled) noexcept {
   Table& t = table();
-  const unsigned size_bit = top_size_bit(obj);
-  if (t.gave_up && t.countdown-- != 0 && ((t.ready_sizes >> size_bit) & 1) == 0) return false;
   const std::optional<uint64_t> hash = shape_hash(obj);
   if (!hash) return false;
-  const bool sampled = !t.gave_up || t.countdown == uint32_t(-1);
-  if (sampled) t.countdown = kGiveUpSampling - 1;
+  if (sampled) g_hook.countdown = kGiveUpSampling - 1;
   Slot& slot = t.cache[*hash % kCacheSlots];
   Entry* found = slot.entry != nullptr && slot.hash == *hash ? slot.entry : nullptr;
   if (found == nullptr && sampled) {
@@ -409,7 +389,7 @@ bool dumps_hook(PyObject* obj, PyObject** out) noexcept {
   if (t.entries.size() >= t.config.max_shapes) evict_one(t);
   Entry& entry = t.entries[*hash];
   cache_slot(t.cache[*hash % kCacheSlots], *hash, &entry);
-  entry.size_bit = uint8_t(size_bit);
+  entry.size_bit = uint8_t(top_size_bit(obj));
   ++t.stats.shapes_seen;
   entry.count = 1;
   entry.last_used = ++t.tick;
@@ -443,7 +423,7 @@ PyObject* py_configure(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexc
     t.worker = Ref::borrow(args[5]);
   }
   t.config = c;
-  g_observing = c.enabled;
+  g_hook.observing = c.enabled;
   while (t.entries.size() > t.config.max_shapes) evict_one(t);
   return Py_BuildValue("{s:O,s:I,s:I,s:O,s:I}", "jit", c.enabled ? Py_True : Py_False,
                        "threshold", c.threshold, "max_shapes", c.max_shapes, "background",
@@ -471,7 +451,7 @@ PyObject* py_stats(PyObject*, PyObject*) noexcept {
       (unsigned long long)s.declined, "hits",
       (unsigned long long)s.hits, "guard_failures", (unsigned long long)s.guard_failures,
       "evictions", (unsigned long long)s.evictions, "pending", Py_ssize_t(pending), "give_ups",
-      (unsigned long long)s.give_ups, "gave_up", t.gave_up ? Py_True : Py_False,
+      (unsigned long long)s.give_ups, "gave_up", g_hook.gave_up ? Py_True : Py_False,
       "compile_ms_total", total, "compile_ms_median", median, "compile_ms_max", max, "code_bytes",
       (unsigned long long)s.code_bytes);
 }
@@ -485,9 +465,9 @@ PyObject* py_reset(PyObject*, PyObject*) noexcept {
   t.jobs.clear();
   t.cache.fill(Slot());
   t.stats = Stats();
-  t.ready_sizes = 0;
-  t.gave_up = false;
-  t.countdown = 0;
+  g_hook.ready_sizes = 0;
+  g_hook.gave_up = false;
+  g_hook.countdown = 0;
   t.window_calls = 0;
   t.window_new = 0;
   Py_RETURN_NONE;

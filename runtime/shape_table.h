@@ -20,15 +20,45 @@ struct Config {
 };
 inline constexpr uint32_t kMaxTrials = 64;
 
+// The state the inline part of the hook reads (written by shape_table.cpp, under the GIL).
+struct HookState {
+  bool observing = true;    // Config::enabled
+  bool gave_up = false;     // shapes do not repeat: observe one call in kGiveUpSampling
+  uint32_t countdown = 0;   // while given up: calls until the next observed one
+  uint64_t ready_sizes = 0;  // top-level sizes of compiled shapes (bit min(size, 63))
+};
+extern HookState g_hook;
+
+// The top-level size a shape key covers (a dict's key count, a list's first dict's), capped at 63.
+inline unsigned top_size_bit(PyObject* obj) noexcept {
+  PyObject* dict = obj;
+  if (Py_IS_TYPE(obj, &PyList_Type)) {
+    if (PyList_GET_SIZE(obj) == 0) return 0;
+    dict = PyList_GET_ITEM(obj, 0);
+  }
+  if (!Py_IS_TYPE(dict, &PyDict_Type)) return 0;
+  const Py_ssize_t n = PyDict_GET_SIZE(dict);
+  return n < 63 ? unsigned(n) : 63;
+}
+
 // The dumps hook (default= not set): true when the call was handled by compiled code, with *out
 // the bytes or nullptr with the exception set; false: the caller runs the generic encoder.
-// Observation costs a hash of the top-level keys; inline, it returns at once when switched off.
-bool dumps_hook(PyObject* obj, PyObject** out) noexcept;
-extern bool g_observing;  // Config::enabled, mirrored for the inline check
+// Observation costs a hash of the top-level keys. `sampled`: this call may observe (always,
+// unless given up); otherwise it only looks for a compiled shape.
+bool dumps_hook(PyObject* obj, PyObject** out, bool sampled) noexcept;
+
+// Inline, so that a workload whose shapes never repeat pays a few instructions per call: after
+// giving up, a call that is not sampled and whose size no compiled shape has is not even hashed.
 inline bool dumps(PyObject* obj, PyObject** out) noexcept {
-  if (!g_observing) [[unlikely]]
+  HookState& h = g_hook;
+  if (!h.observing) [[unlikely]]
     return false;
-  return dumps_hook(obj, out);
+  if (h.gave_up && h.countdown != 0) {
+    --h.countdown;
+    if (((h.ready_sizes >> top_size_bit(obj)) & 1) == 0) return false;
+    return dumps_hook(obj, out, false);
+  }
+  return dumps_hook(obj, out, true);
 }
 
 // Called by the helper ABI when compiled shape code hands a value to the generic encoder.

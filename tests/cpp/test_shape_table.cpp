@@ -182,11 +182,11 @@ TEST_F(ShapeTableFlow, NeverRepeatingShapesStopBeingObserved) {
   }
   EXPECT_EQ(stat("give_ups"), 1);
   const long long observed = stat("observed_calls");
-  for (int i = 0; i < 128; ++i) {
+  for (int i = 0; i < 512; ++i) {
     Ref doc = eval("{'" + std::to_string(2000000 + i) + "': 1}");
     call(doc.get());
   }
-  EXPECT_EQ(stat("observed_calls") - observed, 2);  // one call in 64
+  EXPECT_EQ(stat("observed_calls") - observed, 2);  // one call in 256
 }
 
 TEST_F(ShapeTableFlow, SwitchedOffObservesNothing) {

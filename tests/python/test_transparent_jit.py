@@ -260,13 +260,13 @@ def test_never_repeating_shapes_are_recognised_and_observation_resumes():
     assert stats["gave_up"] is True and stats["give_ups"] == 1
     assert stats["compiled"] == 0
     observed = stats["observed_calls"]
-    for i in range(640):
+    for i in range(2560):
         fastjson.dumps({str(2 * 10**9 + i): i})
-    # Given up, only one call in 64 is observed.
+    # Given up, only one call in 256 is observed.
     assert fastjson.jit_stats()["observed_calls"] - observed == 10
-    # A shape that repeats is noticed through the samples, and compiled.
+    # A shape that repeats is noticed through the samples (a window of 64), and compiled.
     stable = {"a": 1, "b": [2]}
-    for _ in range(64 * 64 + 64 * 8):
+    for _ in range(64 * 256 + 256 * 8):
         assert fastjson.dumps(stable) == b'{"a":1,"b":[2]}'
     stats = fastjson.jit_stats()
     assert stats["gave_up"] is False and stats["compiled"] == 1
