@@ -41,8 +41,9 @@ constexpr uint32_t kGiveUpSampling = 256;
 // A compiled shape must earn its place: its first 2 * Config::trials calls alternate between the
 // compiled and the generic encoder, timed, and the compiled code stays only if its fastest call is
 // at least 3% faster than the generic path's fastest (the minimum: other processes' load and cold
-// caches only ever add time, so the fastest of each side is the closest to its real cost). (Objects with optional keys or string-heavy records can run slower compiled than
-// generic: measured on twitter.json and github.json.) Interleaving makes machine noise hit both.
+// caches only ever add time, so the fastest of each side is the closest to its real cost). (Objects
+// with optional keys or string-heavy records can run slower compiled than generic: measured on
+// twitter.json and github.json.) Interleaving makes machine noise hit both.
 
 enum class State : uint8_t {
   kObserving,  // counting calls
@@ -161,7 +162,7 @@ std::optional<uint64_t> dict_hash(PyObject* dict) noexcept {
 }
 
 void log_eviction(uint64_t hash, const Entry& entry) {
-  static const char* const names[] = {"observing", "queued",  "compiling", "on trial",
+  static const char* const names[] = {"observing", "queued", "compiling", "on trial",
                                       "compiled",  "failed", "declined"};
   logger().debug("evicted shape {:016x} ({}, {} calls)", hash, names[int(entry.state)],
                  entry.count);
@@ -259,7 +260,8 @@ bool run_trial(Table& t, uint64_t hash, Entry& entry, PyObject* obj, PyObject** 
   } else {
     *out = generic_dumps(obj, Options{});
   }
-  const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+  const int64_t ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
   if (*out == nullptr) return true;  // an error: not a timing
   (compiled ? entry.jit_ns : entry.generic_ns)[entry.trials / 2] = ns;
   if (compiled) ++t.stats.hits;
@@ -269,8 +271,8 @@ bool run_trial(Table& t, uint64_t hash, Entry& entry, PyObject* obj, PyObject** 
   // Ties go to the generic path.
   if (jit * 100 < generic * 97) {
     keep_compiled(t, hash, entry);
-    logger().debug("shape {:016x} compiled: {:.1f} us per call, generic {:.1f} us", hash,
-                   jit / 1e3, generic / 1e3);
+    logger().debug("shape {:016x} compiled: {:.1f} us per call, generic {:.1f} us", hash, jit / 1e3,
+                   generic / 1e3);
   } else {
     entry.state = State::kDeclined;
     ++t.stats.declined;
@@ -425,8 +427,8 @@ PyObject* py_configure(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexc
   t.config = c;
   g_hook.observing = c.enabled;
   while (t.entries.size() > t.config.max_shapes) evict_one(t);
-  return Py_BuildValue("{s:O,s:I,s:I,s:O,s:I}", "jit", c.enabled ? Py_True : Py_False,
-                       "threshold", c.threshold, "max_shapes", c.max_shapes, "background",
+  return Py_BuildValue("{s:O,s:I,s:I,s:O,s:I}", "jit", c.enabled ? Py_True : Py_False, "threshold",
+                       c.threshold, "max_shapes", c.max_shapes, "background",
                        c.background ? Py_True : Py_False, "trials", c.trials);
 }
 
@@ -438,8 +440,9 @@ PyObject* py_stats(PyObject*, PyObject*) noexcept {
   double total = 0;
   for (double v : ms) total += v;
   const double median =
-      ms.empty() ? 0.0
-                 : (ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2);
+      ms.empty()
+          ? 0.0
+          : (ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2);
   const double max = ms.empty() ? 0.0 : ms.back();
   size_t pending = t.jobs.size();
   for (const auto& [hash, entry] : t.entries) pending += entry.state == State::kAttached ? 1 : 0;
@@ -448,12 +451,11 @@ PyObject* py_stats(PyObject*, PyObject*) noexcept {
       (unsigned long long)s.observed_calls, "shapes_observed", (unsigned long long)s.shapes_seen,
       "shapes_live", Py_ssize_t(t.entries.size()), "compiled", (unsigned long long)s.compiled,
       "compile_failures", (unsigned long long)s.compile_failures, "declined",
-      (unsigned long long)s.declined, "hits",
-      (unsigned long long)s.hits, "guard_failures", (unsigned long long)s.guard_failures,
-      "evictions", (unsigned long long)s.evictions, "pending", Py_ssize_t(pending), "give_ups",
-      (unsigned long long)s.give_ups, "gave_up", g_hook.gave_up ? Py_True : Py_False,
-      "compile_ms_total", total, "compile_ms_median", median, "compile_ms_max", max, "code_bytes",
-      (unsigned long long)s.code_bytes);
+      (unsigned long long)s.declined, "hits", (unsigned long long)s.hits, "guard_failures",
+      (unsigned long long)s.guard_failures, "evictions", (unsigned long long)s.evictions, "pending",
+      Py_ssize_t(pending), "give_ups", (unsigned long long)s.give_ups, "gave_up",
+      g_hook.gave_up ? Py_True : Py_False, "compile_ms_total", total, "compile_ms_median", median,
+      "compile_ms_max", max, "code_bytes", (unsigned long long)s.code_bytes);
 }
 
 PyObject* py_reset(PyObject*, PyObject*) noexcept {
@@ -572,11 +574,10 @@ PyObject* py_preload(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcep
   if (path == nullptr) return nullptr;
   void* handle;
   Py_BEGIN_ALLOW_THREADS
-  // The flags Python's own import uses (RTLD_NOW, local): the import later finds it loaded. The
-  // handle is kept: the module stays loaded for the process anyway.
-  handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  Py_END_ALLOW_THREADS
-  if (handle == nullptr) {
+      // The flags Python's own import uses (RTLD_NOW, local): the import later finds it loaded. The
+      // handle is kept: the module stays loaded for the process anyway.
+      handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  Py_END_ALLOW_THREADS if (handle == nullptr) {
     PyErr_Format(PyExc_ImportError, "cannot load %s: %s", path, dlerror());
     return nullptr;
   }

@@ -22,9 +22,9 @@ inline constexpr uint32_t kMaxTrials = 64;
 
 // The state the inline part of the hook reads (written by shape_table.cpp, under the GIL).
 struct HookState {
-  bool observing = true;    // Config::enabled
-  bool gave_up = false;     // shapes do not repeat: observe one call in kGiveUpSampling
-  uint32_t countdown = 0;   // while given up: calls until the next observed one
+  bool observing = true;     // Config::enabled
+  bool gave_up = false;      // shapes do not repeat: observe one call in kGiveUpSampling
+  uint32_t countdown = 0;    // while given up: calls until the next observed one
   uint64_t ready_sizes = 0;  // top-level sizes of compiled shapes (bit min(size, 63))
 };
 extern HookState g_hook;
@@ -73,9 +73,9 @@ std::optional<uint64_t> shape_hash(PyObject* obj) noexcept;
 
 // --- Python-facing functions (registered by python/bindings.cpp) ---------------------------------
 
-// _shape_configure(enabled, threshold, max_shapes, background, trials, worker, /) -> dict: any argument
-// may be None (unchanged); worker: the callable the runtime calls (with no argument, or True to
-// compile now on the caller) when a shape becomes hot. Returns the configuration in force.
+// _shape_configure(enabled, threshold, max_shapes, background, trials, worker, /) -> dict: any
+// argument may be None (unchanged); worker: the callable the runtime calls (with no argument, or
+// True to compile now on the caller) when a shape becomes hot. Returns the configuration in force.
 PyObject* py_configure(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
 // _shape_stats() -> dict of counters (fastjson.jit_stats()).
 PyObject* py_stats(PyObject* module, PyObject* unused) noexcept;

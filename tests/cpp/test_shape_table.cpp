@@ -80,8 +80,8 @@ class ShapeTableFlow : public ::testing::Test {
 
   void configure(const char* on, const char* threshold, const char* cap, const char* background,
                  const char* trials, PyObject* worker) {
-    Ref args[6] = {eval(on), eval(threshold), eval(cap), eval(background), eval(trials),
-                   Ref::borrow(worker ? worker : Py_None)};
+    Ref args[6] = {eval(on),         eval(threshold), eval(cap),
+                   eval(background), eval(trials),    Ref::borrow(worker ? worker : Py_None)};
     PyObject* raw[6];
     for (int i = 0; i < 6; ++i) raw[i] = args[i].get();
     Ref config = Ref::steal(shapes::py_configure(nullptr, raw, 6));
