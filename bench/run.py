@@ -35,7 +35,15 @@ ORJSON_TARGET = {
 COMPILE_TARGET = {"dumps": {"records10k": 15.0, "record1": 22.0},
                   # Typed decode (enc.loads): 1.5x orjson.loads' speed, validating (the typed-decode issue).
                   "loads": {"records10k": 2.6}}
-VARIANT_TARGETS = {"fastjson": ORJSON_TARGET, "fastjson.compile": COMPILE_TARGET}
+# The transparent shape JIT (fastjson.dumps at steady state) aims at 1.5x orjson on records, twitter and
+# citm_catalog, 1.2x on github and canada (its issue).
+TRANSPARENT = "fastjson (transparent JIT, steady state)"
+TRANSPARENT_TARGET = {
+    "dumps": {w: f * ORJSON_TARGET["dumps"][w] for w, f in
+              {"records10k": 1.5, "twitter": 1.5, "citm_catalog": 1.5, "github": 1.2, "canada": 1.2}.items()},
+    "loads": {},
+}
+VARIANT_TARGETS = {"fastjson": ORJSON_TARGET, "fastjson.compile": COMPILE_TARGET, TRANSPARENT: TRANSPARENT_TARGET}
 # A 10-field schema must compile in a median of at most this many milliseconds.
 COMPILE_TIME_TARGET_MS = 5.0
 
@@ -122,10 +130,32 @@ def compiled_encoder(schema: Any) -> Any:
     return enc
 
 
-def fastjson_variants() -> list[Library]:
-    """fastjson in each configuration worth measuring: the generic path, and compiled encoders."""
+def transparent_steady_state(obj: Any) -> None:
+    """Calls fastjson.dumps(obj) until the transparent JIT is done with obj's shape: observed past the
+    threshold, compiled by the worker, through its timed trial (kept or declined)."""
     import fastjson
 
+    config = fastjson.configure()
+    for _ in range(config["threshold"] + 1):
+        fastjson.dumps(obj)
+    try:
+        import fastjson._transparent as transparent
+    except ImportError:
+        return
+    transparent.wait()
+    for _ in range(2 * config["trials"] + 2):
+        fastjson.dumps(obj)
+
+
+def fastjson_variants() -> list[Library]:
+    """fastjson in each configuration worth measuring: the generic path (dumps with the transparent
+    JIT bypassed), dumps with the transparent JIT at its steady state, and compiled encoders."""
+    import fastjson
+
+    try:
+        from fastjson._fastjson import _generic_dumps
+    except ImportError:  # a fastjson without the transparent JIT: dumps is the generic path
+        _generic_dumps = fastjson.dumps
     version = getattr(fastjson, "__version__", "?")
 
     def bind_compiled(lib: Library, workload: str, obj: Any) -> Library | None:
@@ -134,8 +164,14 @@ def fastjson_variants() -> list[Library]:
         enc = compiled_encoder(COMPILE_SCHEMAS[workload])
         return dataclasses.replace(lib, dumps=enc.dumps, loads=enc.loads)
 
+    def bind_transparent(lib: Library, workload: str, obj: Any) -> Library | None:
+        transparent_steady_state(obj)
+        return lib
+
+    transparent = [Library(TRANSPARENT, version, fastjson.dumps, None, exact=True, bind=bind_transparent)]
     return [
-        Library("fastjson", version, fastjson.dumps, fastjson.loads, exact=True),
+        Library("fastjson", version, _generic_dumps, fastjson.loads, exact=True),
+        *(transparent if hasattr(fastjson, "jit_stats") else []),
         Library("fastjson.compile", version, None, None, exact=True, bind=bind_compiled),
     ]
 
@@ -171,6 +207,75 @@ def measure_compile_time(repeats: int = 21) -> dict[str, float]:
         capture_output=True, text=True, check=True)
     return {"first_in_process_ms": float(first.stdout), "median_ms": statistics.median(times),
             "repeats": repeats, "target_median_ms": COMPILE_TIME_TARGET_MS}
+
+
+_STEADY_STATE = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import corpora, fastjson
+rows = corpora.records()
+calls, hits, streak, start = [], [], 0, time.perf_counter()
+while streak < 20 and time.perf_counter() - start < 30:
+    before = fastjson.jit_stats()["hits"]
+    t = time.perf_counter()
+    fastjson.dumps(rows)
+    calls.append(time.perf_counter() - t)
+    hit = fastjson.jit_stats()["hits"] == before + 1
+    streak = streak + 1 if hit else 0
+steady = len(calls) - streak  # the first call of the run of hits that did not end
+print(json.dumps({"steady_after_ms": sum(calls[:steady]) * 1e3, "calls_before_steady": steady,
+                  "first_call_us": calls[0] * 1e6,
+                  "generic_median_us": sorted(calls[:fastjson.configure()["threshold"]])[
+                      fastjson.configure()["threshold"] // 2] * 1e6,
+                  "steady_median_us": sorted(calls[steady:])[streak // 2] * 1e6,
+                  "stats": fastjson.jit_stats()}))
+"""
+
+
+def measure_transparent_warmup() -> dict[str, Any]:
+    """The 10k-records loop in a fresh process (so loading LLVM counts): time from the first
+    fastjson.dumps call until every call runs compiled code (steady state), and the shape counters."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _STEADY_STATE, str(BENCH_DIR)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def _never_repeating_docs(n: int, seed: int = 11) -> list[dict[str, Any]]:
+    """Small documents keyed by ids, as a cache dump or a per-user map would be: no two have the same
+    keys, so no shape ever repeats."""
+    import random
+
+    rng = random.Random(seed)
+    return [{str(rng.randrange(10**12)): {"score": rng.random(), "rank": i, "name": f"user {i}"}
+             for _ in range(3)} for i in range(n)]
+
+
+def measure_never_repeating(runs: int) -> dict[str, Any]:
+    """fastjson.dumps over documents whose shapes never repeat, with the transparent JIT on and off
+    (configure(jit=...)), interleaved in this process: the cost of observing shapes that never pay off."""
+    import fastjson
+
+    docs = _never_repeating_docs(20_000)
+
+    def one_pass() -> float:
+        dumps = fastjson.dumps
+        start = time.perf_counter()
+        for d in docs:
+            dumps(d)
+        return (time.perf_counter() - start) / len(docs)
+
+    one_pass()  # the JIT's first window: it recognises the workload and stops observing it
+    on, off = [], []
+    for i in range(max(runs, 5) * 2):
+        for jit in ((True, False) if i % 2 else (False, True)):
+            fastjson.configure(jit=jit)
+            (on if jit else off).append(one_pass())
+    fastjson.configure(jit=True)
+    ratio = statistics.median(on) / statistics.median(off)
+    return {"jit_on_us": statistics.median(on) * 1e6, "jit_off_us": statistics.median(off) * 1e6,
+            "ratio": ratio, "target_max_ratio": 1.03, "stats": fastjson.jit_stats()}
 
 
 # Peers, each with the settings that make its output equal to fastjson's: compact separators, UTF-8 kept
@@ -614,6 +719,35 @@ def plot(results: Results, libs: Sequence[Library], ops: Sequence[str], path: Pa
 
 # --- command line -------------------------------------------------------------------------------
 
+def fastjson_shape_report(runs: int) -> dict[str, Any]:
+    """The transparent JIT's own section: shape counters of this run, warm-up on the 10k-records loop,
+    and the cost on never-repeating shapes."""
+    import fastjson
+
+    bench_stats = fastjson.jit_stats()
+    warmup = measure_transparent_warmup()
+    never = measure_never_repeating(runs)
+    s, w = warmup["stats"], bench_stats
+    met = "yes" if never["ratio"] <= never["target_max_ratio"] else "NO"
+    text = "\n".join([
+        "", "## fastjson transparent JIT", "",
+        f"this benchmark's process: {w['shapes_observed']} shapes observed, {w['compiled']} compiled "
+        f"({w['declined']} declined after their trial: slower than the generic path), {w['hits']} hits, "
+        f"{w['guard_failures']} guard failures, {w['evictions']} evictions; compile "
+        f"{w['compile_ms_total']:.0f} ms total, {w['compile_ms_median']:.1f} median, "
+        f"{w['compile_ms_max']:.1f} max; {w['code_bytes']} bytes of code",
+        f"10k-records loop, fresh process: steady state after {warmup['steady_after_ms']:.0f} ms "
+        f"({warmup['calls_before_steady']} calls; first call {warmup['first_call_us']:.0f} us, generic "
+        f"{warmup['generic_median_us']:.0f} us/call, steady {warmup['steady_median_us']:.0f} us/call); "
+        f"{s['shapes_observed']} shape observed, {s['compiled']} compiled in {s['compile_ms_max']:.1f} ms "
+        "(LLVM load not included)",
+        f"never-repeating shapes ({never['jit_on_us']:.2f} us/call): JIT on / off = {never['ratio']:.3f} "
+        f"(target <= {never['target_max_ratio']}: {met}); gave up observing: {never['stats']['gave_up']}",
+    ])
+    return {"text": text, "process_stats": bench_stats, "warmup_10k_records": warmup,
+            "never_repeating": never}
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -685,9 +819,15 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{compile_time['median_ms']:.2f} ms (target <= {COMPILE_TIME_TARGET_MS:g} ms: {met}); "
           f"first compile in a fresh process (loads LLVM): {compile_time['first_in_process_ms']:.1f} ms")
 
+    shapes = None
+    if "dumps" in args.ops and any(lib.name == TRANSPARENT for lib in libs):
+        shapes = fastjson_shape_report(args.runs)
+        print(shapes["text"])
     args.out.mkdir(parents=True, exist_ok=True)
     doc = results_document(results, libs, missing, meta)
     doc["compile_time"] = compile_time
+    if shapes is not None:
+        doc["transparent_jit"] = {k: v for k, v in shapes.items() if k != "text"}
     (args.out / "results.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     plot(results, libs, args.ops, args.out / "results.png")
     print(f"\nwrote {args.out / 'results.json'} and {args.out / 'results.png'}")

@@ -391,6 +391,9 @@ bool Emitter::any_reachable(NodeId from, Visit&& visit) const {
 bool Emitter::runs_python(NodeId id) const {
   // Whether writing the node may run Python code (enum .value, dataclass attributes, an `any`
   // value's subclass methods), which could drop references the caller only borrows.
+  // Inferred shapes fall back to the generic encoder at any failed guard: a container value may
+  // turn out to be a subclass whose items() runs Python; a scalar's fallback runs none.
+  if (schema_.generic_fallback) return !scalar_mask(id).has_value();
   return any_reachable(id, [&](NodeId at, bool) {
     const Kind kind = node(at).kind;
     return kind == Kind::kAny || kind == Kind::kEnum || kind == Kind::kDataclass ||
@@ -401,6 +404,8 @@ bool Emitter::runs_python(NodeId id) const {
 bool Emitter::needs_depth(NodeId id) const {
   // The depth limit and cycle check are observable only through `any` and enum values and
   // schema cycles (jit_abi.h): containers that reach none of them skip fj_enter/fj_leave.
+  // Inferred shapes may hand any value to the generic encoder, which counts depth itself.
+  if (schema_.generic_fallback) return true;
   return any_reachable(id, [&](NodeId at, bool cycle) {
     return cycle || node(at).kind == Kind::kAny || node(at).kind == Kind::kEnum;
   });

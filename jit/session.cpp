@@ -3,6 +3,7 @@
 #include "jit/session.h"
 
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
 #include <llvm/Support/TargetSelect.h>
 
 #include <mutex>
@@ -47,7 +48,16 @@ Expected<std::shared_ptr<Session>> Session::Create(llvm::CodeGenOptLevel codegen
   // of add(); the session's own report goes to the log instead of stderr.
   (*jit)->getExecutionSession().setErrorReporter(
       [](Error err) { logger().warn("LLVM: {}", llvm::toString(std::move(err))); });
-  return std::shared_ptr<Session>(new Session(std::move(*jit)));
+  std::shared_ptr<Session> session(new Session(std::move(*jit)));
+  // Objects pass through this layer on their way to the linker, inside add() (which holds
+  // compile_mutex_): the size of the unit's object file.
+  Session* raw = session.get();
+  session->jit_->getObjTransformLayer().setTransform(
+      [raw](std::unique_ptr<llvm::MemoryBuffer> object) -> Expected<std::unique_ptr<llvm::MemoryBuffer>> {
+        raw->object_bytes_ = object->getBufferSize();
+        return object;
+      });
+  return session;
 }
 
 Session::~Session() = default;
@@ -82,9 +92,12 @@ Expected<std::unique_ptr<Unit>> Session::add(orc::ThreadSafeModule module, llvm:
     return llvm::joinErrors(std::move(err), tracker->remove());
   };
   if (Error err = jit_->addIRModule(tracker, std::move(module))) return drop(std::move(err));
+  object_bytes_ = 0;
   auto address = jit_->lookup(dylib, entry);  // compiles and links the whole module
   if (!address) return drop(address.takeError());
-  return std::make_unique<Unit>(shared_from_this(), std::move(tracker), address->toPtr<void*>());
+  auto unit = std::make_unique<Unit>(shared_from_this(), std::move(tracker), address->toPtr<void*>());
+  unit->set_object_bytes(object_bytes_);
+  return unit;
 }
 
 }  // namespace fastjson::jit

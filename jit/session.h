@@ -35,11 +35,16 @@ class Unit {
   ~Unit();
 
   void* entry() const noexcept { return entry_; }
+  // Size of the object file linked for this unit (code, constants, relocations): what
+  // fastjson.jit_stats() reports as code bytes.
+  size_t object_bytes() const noexcept { return object_bytes_; }
+  void set_object_bytes(size_t n) noexcept { object_bytes_ = n; }
 
  private:
   std::shared_ptr<Session> session_;
   llvm::orc::ResourceTrackerSP tracker_;
   void* entry_;
+  size_t object_bytes_ = 0;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -69,6 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::mutex compile_mutex_;
+  size_t object_bytes_ = 0;  // of the last object linked; written under compile_mutex_
   mutable std::mutex mutex_;  // guards low_address_symbols_
   std::set<std::string> low_address_symbols_;
 };

@@ -6,8 +6,11 @@
 #include "runtime/compiled_encoder.h"
 #include "runtime/encode_types.h"
 #include "runtime/errors.h"
+#include "runtime/shape_table.h"
 
 namespace {
+
+namespace shapes = fastjson::encode::shapes;
 
 // Raw METH_FASTCALL functions: pybind11's generic dispatcher costs more than a small dumps itself.
 PyMethodDef methods[] = {
@@ -24,11 +27,28 @@ PyMethodDef methods[] = {
     {"loads", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::loads)),
      METH_FASTCALL | METH_KEYWORDS,
      "loads(data, /) -> object\n--\n\nParse JSON from bytes, bytearray, memoryview or str."},
+    {"_generic_dumps",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::api::generic_dumps)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "_generic_dumps(obj, /, *, default=None) -> bytes\n--\n\n"
+     "dumps without the transparent shape JIT (for benchmarks and tests)."},
     {"_make_encoder",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&fastjson::encode::make_encoder)),
      METH_FASTCALL,
      "_make_encoder(nodes, root, schema, /) -> Encoder\n--\n\n"
      "An Encoder for a normalized schema description (see fastjson.compile)."},
+// The transparent shape JIT's table and worker protocol (runtime/shape_table.h).
+#define FASTJSON_SHAPE_FN(name, flags) \
+  {"_shape_" #name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&shapes::py_##name)), flags, nullptr}
+    FASTJSON_SHAPE_FN(configure, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(stats, METH_NOARGS),
+    FASTJSON_SHAPE_FN(reset, METH_NOARGS),
+    FASTJSON_SHAPE_FN(take_job, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(attach, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(compiled, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(resume, METH_NOARGS),
+    FASTJSON_SHAPE_FN(preload, METH_FASTCALL),
+#undef FASTJSON_SHAPE_FN
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

@@ -65,7 +65,8 @@ jit::Prepared prepare(py::handle encoder, const jit::CompileOptions& options, co
 }
 
 // Machine code for `prepared` (without the GIL), installed into the encoder; returns its owner.
-py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const char* what) {
+py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const char* what,
+                  size_t* object_bytes = nullptr) {
   std::shared_ptr<jit::Session> session = session_for(prepared.options, what);
   llvm::Expected<jit::Compiled> compiled = [&] {
     py::gil_scoped_release unlocked;  // LLVM's work needs no Python state
@@ -73,6 +74,7 @@ py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const ch
   }();
   if (!compiled) fail(what, compiled.takeError());
   last_timings[tier - 1] = compiled->timings;
+  if (object_bytes != nullptr) *object_bytes = compiled->unit->object_bytes();
   py::object owner = py::cast(Code{std::move(compiled->unit)});
   if (api().encoder_install(encoder.ptr(), compiled->entry, owner.ptr()) < 0) {
     throw py::error_already_set();
@@ -159,6 +161,32 @@ void install(py::handle encoder) {
   if (tier_up_enabled()) start_tier_up(encoder, owner);
 }
 
+// The transparent shape JIT's worker (python/fastjson/_transparent.py) compiles an inferred shape
+// and reports the cost for fastjson.jit_stats(). It runs on the worker thread already, where no
+// caller waits: one compile, of the code that will stay (so the shape's trial against the generic
+// encoder times that code). -O2 for shapes of up to kMaxO2Size nodes + fields (citm_catalog's is
+// 55, 10k records' 16); -O0 for larger ones, whose -O2 codegen measured 0.4-1.2 s (github.json's
+// 29 nodes with 150 fields, twitter.json's 77 nodes) against ~0.1 s at -O0, for a small gain;
+// -O0 always with FASTJSON_JIT_TIERS=1.
+constexpr size_t kMaxO2Size = 80;
+
+size_t shape_size(const fastjson::schema::Schema& schema) {
+  size_t size = schema.nodes.size();
+  for (const auto& node : schema.nodes) size += node.fields.size();
+  return size;
+}
+
+py::dict install_shape(py::handle encoder) {
+  const char* what = "the shape stays on the generic path";
+  size_t object_bytes = 0;
+  const int tier = tier_up_enabled() && shape_size(schema_of(encoder)) <= kMaxO2Size ? 2 : 1;
+  finish(encoder, prepare(encoder, tier == 2 ? kTier2 : kTier1, what), tier, what, &object_bytes);
+  py::dict out;
+  out["total_ms"] = last_timings[tier - 1].total_ms;
+  out["object_bytes"] = object_bytes;
+  return out;
+}
+
 // For benchmarks and tests: one compile with a given backend level (0-3) and IR pipeline.
 void install_tuned(py::handle encoder, int codegen, const std::string& passes) {
   jit::CompileOptions options;
@@ -203,6 +231,9 @@ PYBIND11_MODULE(_jit, m) {
         "Compile the encoder's schema to native code (-O0, on this thread) and install it, then\n"
         "recompile at -O2 in a background thread and swap that in. Raises RuntimeError when\n"
         "the first compile fails (the encoder then keeps the interpreter).");
+  m.def("install_shape", &install_shape, py::arg("encoder"),
+        "install() for a transparent-JIT shape encoder; returns the first tier's total_ms and\n"
+        "object_bytes.");
   m.def("last_timings", &timings, py::arg("tier") = 1,
         "Phase timings (ms) of the last successful compile of a tier (1: -O0, 2: -O2).");
   m.def("_install_tuned", &install_tuned, py::arg("encoder"), py::arg("codegen"), py::arg("passes"),

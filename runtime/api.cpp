@@ -11,7 +11,8 @@ namespace fastjson::api {
 namespace {
 
 PyObject* dumps_as(const char* function, bool as_str, PyObject* const* args, Py_ssize_t nargs,
-                   PyObject* kwnames) {
+                   PyObject* kwnames,
+                   PyObject* (*encode)(PyObject*, const encode::Options&) noexcept = encode::dumps) {
   if (nargs != 1) {
     PyErr_Format(PyExc_TypeError, "%s() takes exactly 1 positional argument (%zd given)", function,
                  nargs);
@@ -20,7 +21,7 @@ PyObject* dumps_as(const char* function, bool as_str, PyObject* const* args, Py_
   encode::Options options;
   options.as_str = as_str;
   if (!encode::parse_options(function, args + nargs, kwnames, options)) return nullptr;
-  return encode::dumps(args[0], options);
+  return encode(args[0], options);
 }
 
 }  // namespace
@@ -31,6 +32,10 @@ PyObject* dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kw
 
 PyObject* dumps_str(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   return dumps_as("dumps_str", true, args, nargs, kwnames);
+}
+
+PyObject* generic_dumps(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  return dumps_as("dumps", false, args, nargs, kwnames, encode::generic_dumps);
 }
 
 PyObject* loads(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {

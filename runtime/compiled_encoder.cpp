@@ -233,6 +233,35 @@ PyObject* make_encoder(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexc
   return reinterpret_cast<PyObject*>(self);
 }
 
+PyObject* make_shape_encoder(PyObject* nodes, PyObject* root) noexcept {
+  std::unique_ptr<schema::Schema> schema = schema::Schema::build(nodes, root, true);
+  if (!schema) return nullptr;
+  auto* self = PyObject_GC_New(EncoderObject, &type_object);
+  if (self == nullptr) return nullptr;
+  new (&self->state) EncoderState();
+  self->state.schema = std::move(schema);
+  PyObject_GC_Track(self);
+  return reinterpret_cast<PyObject*>(self);
+}
+
+bool run_shape_encoder(PyObject* encoder, PyObject* obj, PyObject** out) noexcept {
+  EncoderState& state = state_of(encoder);
+  if (state.entry == nullptr || !state.schema) return false;
+  // Held for the call: a subclass's items() below may run dumps again and evict this shape.
+  const Ref hold = Ref::borrow(encoder);
+  fj_ctx ctx(*state.schema);
+  Writer& writer = ctx.generic().writer();
+  char* end = state.entry(&ctx, writer.cursor(), obj);
+  if (end == nullptr) [[unlikely]] {
+    ctx.raise();
+    *out = nullptr;
+    return true;
+  }
+  writer.advance_to(end);
+  *out = ctx.finish();
+  return true;
+}
+
 const schema::Schema* encoder_schema(PyObject* encoder) noexcept {
   if (!PyObject_TypeCheck(encoder, &type_object)) {
     PyErr_Format(PyExc_TypeError, "expected fastjson.Encoder, got %.200s",

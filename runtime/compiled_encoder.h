@@ -21,6 +21,13 @@ PyObject* make_encoder(PyObject* module, PyObject* const* args, Py_ssize_t nargs
 const schema::Schema* encoder_schema(PyObject* encoder) noexcept;
 int encoder_install(PyObject* encoder, fj_entry_fn entry, PyObject* owner) noexcept;
 
+// For the transparent shape JIT (shape_table.cpp): an Encoder for an inferred description whose
+// failed guards fall back to the generic encoder (Schema::generic_fallback), or nullptr with an
+// error set; and running one: false when no native code is installed yet (the caller encodes
+// generically), else true with *out the bytes or nullptr with the exception set.
+PyObject* make_shape_encoder(PyObject* nodes, PyObject* root) noexcept;
+bool run_shape_encoder(PyObject* encoder, PyObject* obj, PyObject** out) noexcept;
+
 // The FjApi capsule exported as _fastjson._C_API (jit_abi.cpp).
 PyObject* make_api_capsule() noexcept;
 

@@ -13,6 +13,7 @@
 #include "runtime/float_list.h"
 #include "runtime/generic_encoder.h"
 #include "runtime/options.h"
+#include "runtime/shape_table.h"
 
 namespace fastjson::encode {
 
@@ -370,6 +371,17 @@ bool GenericEncoder::fail_schema(std::string message) noexcept {
 }
 
 PyObject* dumps(PyObject* obj, const Options& options) noexcept {
+  // The transparent shape JIT (shape_table.h): compiled code for shapes this process keeps
+  // sending. Its routines write the default compact bytes, so a call with any option (default=,
+  // indent, str output, ...) takes the generic path.
+  if (options == Options{}) {
+    PyObject* out;
+    if (shapes::dumps(obj, &out)) return out;
+  }
+  return generic_dumps(obj, options);
+}
+
+PyObject* generic_dumps(PyObject* obj, const Options& options) noexcept {
   GenericEncoder encoder(options);
   prepare_writer(encoder.writer(), options);
   if (!encoder.encode(obj)) [[unlikely]] {

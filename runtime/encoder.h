@@ -17,10 +17,14 @@ struct Options {
   bool decimal_as_number = false;  // Decimal as a JSON number instead of a string
   bool sets = false;               // set/frozenset as arrays (in iteration order)
   bool as_str = false;             // return str (dumps_str) instead of bytes
+
+  bool operator==(const Options&) const = default;
 };
 
 // Returns a new bytes object (str with options.as_str), or nullptr with fastjson.JSONEncodeError
 // set (message names the offending type and its JSON path).
 PyObject* dumps(PyObject* obj, const Options& options) noexcept;
+// dumps without the transparent shape JIT.
+PyObject* generic_dumps(PyObject* obj, const Options& options) noexcept;
 
 }  // namespace fastjson::encode

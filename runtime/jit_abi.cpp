@@ -7,6 +7,7 @@
 #include "runtime/format_float.h"
 #include "runtime/format_int.h"
 #include "runtime/schema_encoder.h"
+#include "runtime/shape_table.h"
 
 static_assert(FJ_MAX_INT_CHARS == fastjson::format::kMaxIntChars);
 static_assert(FJ_MAX_FLOAT_CHARS == fastjson::format::kMaxFloatChars);
@@ -64,6 +65,12 @@ char* fj_encode_node(fj_ctx* ctx, char* cursor, uint32_t node, PyObject* obj) no
     return nullptr;
   }
   writer_at(ctx, cursor);
+  if (ctx->schema().generic_fallback) {
+    // Transparent JIT: a failed guard (or an `any` node) hands the value to dumps' own encoder.
+    if (ctx->schema().nodes[node].kind != fastjson::schema::Kind::kAny) [[unlikely]]
+      fastjson::encode::shapes::count_guard_failure();
+    return done(ctx, ctx->generic().encode(obj));
+  }
   return done(ctx, ctx->encode(node, obj));
 }
 

@@ -252,10 +252,11 @@ class Builder {
       if (!read_index(PyTuple_GET_ITEM(f, 1), field.node)) return false;
       field.required = PyTuple_GET_ITEM(f, 2) == Py_True;
       // Interned (like PyUnicode_InternFromString, but NUL-safe), so keys written as literals or
-      // identifiers match by pointer.
+      // identifiers match by pointer. Inferred shapes keep the sample's own key objects: those
+      // are the ones its dicts (and dicts made like it) hold, interned or not.
       PyObject* key = PyTuple_GET_ITEM(f, 0);
       Py_INCREF(key);
-      PyUnicode_InternInPlace(&key);
+      if (!schema_.generic_fallback) PyUnicode_InternInPlace(&key);
       field.key = Ref::steal(key);
       // The key exactly as the generic encoder writes a str key: quoted, escaped, then ':'.
       field.encoded.resize(escape::max_quoted_size(field.name.size()) + 1);
@@ -315,7 +316,8 @@ class Builder {
 
 }  // namespace
 
-std::unique_ptr<Schema> Schema::build(PyObject* nodes, PyObject* root) noexcept {
+std::unique_ptr<Schema> Schema::build(PyObject* nodes, PyObject* root,
+                                      bool generic_fallback) noexcept {
   if (!PyList_CheckExact(nodes) || PyList_GET_SIZE(nodes) == 0) {
     PyErr_Format(PyExc_TypeError, "schema nodes must be a non-empty list of tuples, got %R", nodes);
     return nullptr;
@@ -334,6 +336,7 @@ std::unique_ptr<Schema> Schema::build(PyObject* nodes, PyObject* root) noexcept 
   }
   auto schema = std::make_unique<Schema>();
   schema->root = NodeId(r);
+  schema->generic_fallback = generic_fallback;
   schema->nodes.resize(size_t(n));
   Builder builder(nodes, *schema);
   for (Py_ssize_t i = 0; i < n; ++i) {

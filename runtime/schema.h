@@ -87,10 +87,17 @@ struct Schema {
   // True when encoding may run Python code that can mutate the input (dataclass attribute reads,
   // enum .value): containers then hold a reference to each item while it is written.
   bool runs_python = false;
+  // A shape the transparent JIT inferred (runtime/shape_table.h): a value that fails a guard is
+  // written by the generic encoder (fastjson.dumps' bytes and errors), never rejected. So depth is
+  // observable at every container, and Python code (a subclass's items()) may run below any
+  // container value.
+  bool generic_fallback = false;
 
   // Builds the IR from a normalized description. Returns nullptr with TypeError set (naming the
   // node index) when the description is malformed, or with MemoryError.
-  static std::unique_ptr<Schema> build(PyObject* nodes, PyObject* root) noexcept;
+  // generic_fallback: an inferred shape (see the member).
+  static std::unique_ptr<Schema> build(PyObject* nodes, PyObject* root,
+                                       bool generic_fallback = false) noexcept;
 
   // The node as users write it, for error messages: "int", "list[str]", "int | None", "Point",
   // "tuple[int, str]", "dict[str, int]", "Literal['a', 1]", "object" for untitled objects,

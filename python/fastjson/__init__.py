@@ -1,5 +1,8 @@
 """fastjson: fast JSON for Python, with a C++ core and LLVM-compiled encoders per schema."""
 
+import os as _os
+
+from fastjson import _fastjson
 from fastjson._fastjson import (
     Encoder,
     Fragment,
@@ -14,9 +17,68 @@ from fastjson._fastjson import (
 
 __all__ = [
     "Encoder", "Fragment", "JSONDecodeError", "JSONEncodeError", "SchemaError", "ValidationError",
-    "compile", "dumps", "dumps_str", "loads",
+    "compile", "configure", "dumps", "dumps_str", "jit_stats", "loads",
 ]
 __version__ = "0.1.0"
+
+
+def configure(
+    *,
+    jit: bool | None = None,
+    threshold: int | None = None,
+    max_shapes: int | None = None,
+    background: bool | None = None,
+    trials: int | None = None,
+) -> dict[str, object]:
+    """Set the transparent shape JIT of fastjson.dumps; arguments left out keep their value.
+
+    jit: observe shapes and run compiled encoders for hot ones (False: dumps is the generic
+    encoder only). threshold: calls of one shape before it is compiled. max_shapes: how many
+    shapes the table holds (least recently used ones are evicted). background: compile on a
+    worker thread (False: on the calling thread, which then waits; for tests). trials: calls
+    timed on each side (compiled, generic, alternating) before a compiled shape is kept; it is
+    kept only when faster (0: kept untimed). Returns the configuration in force.
+    """
+    return _fastjson._shape_configure(jit, threshold, max_shapes, background, trials, None)
+
+
+def jit_stats() -> dict[str, object]:
+    """Counters of the transparent shape JIT: shapes observed and live, compiled, hits, guard
+    failures, evictions, give-ups, compile time (total/median/max ms) and code bytes."""
+    return _fastjson._shape_stats()
+
+
+def _kick_shape_worker(now: bool) -> None:
+    # The runtime calls this when a shape becomes hot; the worker module (threads, fork hooks)
+    # is imported only then.
+    from fastjson._transparent import _kick
+
+    _kick(now)
+
+
+def _env_flag(name: str) -> bool | None:
+    value = _os.environ.get(name)
+    return None if value is None else value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _env_int(name: str) -> int | None:
+    value = _os.environ.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+
+
+_fastjson._shape_configure(
+    _env_flag("FASTJSON_SHAPE_JIT"),
+    _env_int("FASTJSON_SHAPE_THRESHOLD"),
+    _env_int("FASTJSON_SHAPE_MAX"),
+    _env_flag("FASTJSON_SHAPE_BACKGROUND"),
+    _env_int("FASTJSON_SHAPE_TRIALS"),
+    _kick_shape_worker,
+)
 
 
 def compile(schema: object) -> Encoder:  # noqa: A001 - the API's name, like re.compile

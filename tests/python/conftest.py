@@ -43,3 +43,13 @@ def corpus_bytes():
         return cache[name]
 
     return load
+
+
+@pytest.fixture(autouse=True)
+def _shape_compiles_finish_within_their_test():
+    # fastjson.dumps compiles hot shapes on a background thread (the transparent JIT): a test that
+    # calls dumps in a loop must not leave a compile running into the next test's timings.
+    yield
+    transparent = sys.modules.get("fastjson._transparent")
+    if transparent is not None:
+        transparent.wait()

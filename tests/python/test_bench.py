@@ -75,9 +75,9 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     proc = _run_bench("--quick", "--workload", "record1", "--out", str(tmp_path), pythonpath=pythonpath)
     assert proc.returncode == 0, proc.stderr
 
-    # each op: one row of times, then one per variant (fastjson, fastjson.compile) in the speed-up
-    # and target tables; then the typed-decode table's one row for compiled loads
-    for op, rows in (("dumps", 5), ("loads", 5)):
+    # dumps: one row of times, then one per variant (fastjson, transparent JIT, fastjson.compile) in
+    # the speed-up and target tables; loads: the same for fastjson and fastjson.compile (typed decode)
+    for op, rows in (("dumps", 7), ("loads", 5)):
         assert len(re.findall(rf"^\| record1 +\| {op} +\|", proc.stdout, re.M)) == rows, proc.stdout
     assert re.search(r"^## Typed decode: fastjson.compile\(schema\).loads vs each loads", proc.stdout, re.M)
     typed = re.findall(r"^\| record1 +\| [0-9.]+ +\| +[0-9.]+x \| +[0-9.]+x \|", proc.stdout, re.M)
@@ -87,7 +87,13 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
 
     doc = json.loads((tmp_path / "results.json").read_text())
     assert set(doc) == {"meta", "libraries", "variants", "unavailable", "orjson_target", "results",
-                        "speedups", "target", "compile_time"}
+                        "speedups", "target", "compile_time", "transparent_jit"}
+    assert re.search(r"^never-repeating shapes \([0-9.]+ us/call\): JIT on / off = [0-9.]+ \(target <= "
+                     r"1.03: (yes|NO)\); gave up observing: True$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^10k-records loop, fresh process: steady state after [0-9]+ ms \([0-9]+ calls;",
+                     proc.stdout, re.M), proc.stdout
+    warmup = doc["transparent_jit"]["warmup_10k_records"]
+    assert warmup["stats"]["compiled"] == 1 and warmup["calls_before_steady"] > 32
     assert doc["compile_time"]["median_ms"] > 0 and doc["compile_time"]["target_median_ms"] == 5.0
     assert {"fastjson", "json"} <= set(doc["libraries"])
     assert list(doc["results"]) == ["record1"]

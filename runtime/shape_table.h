@@ -1,0 +1,98 @@
+// The transparent shape JIT's table: fastjson.dumps observes the shape of each top-level value (a
+// dict's key sequence, or a list's first dict's), counts repeats in a capped table, hands a hot
+// shape to a background worker (python/fastjson/_transparent.py) that infers a schema and compiles
+// it, and from then on runs the compiled encoder for values of that shape. Everything here runs
+// with the GIL held. No LLVM: the worker loads fastjson._jit off the caller's thread.
+#pragma once
+#include <Python.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace fastjson::encode::shapes {
+
+struct Config {
+  bool enabled = true;
+  uint32_t threshold = 32;   // calls of one shape before it is compiled
+  uint32_t max_shapes = 64;  // table capacity (observed + compiled)
+  bool background = true;    // compile on the worker thread (false: on the caller, for tests)
+  uint32_t trials = 8;       // timed calls per side before a compiled shape is kept (0: kept)
+};
+inline constexpr uint32_t kMaxTrials = 64;
+
+// The state the inline part of the hook reads (written by shape_table.cpp, under the GIL).
+struct HookState {
+  bool observing = true;     // Config::enabled
+  bool gave_up = false;      // shapes do not repeat: observe one call in kGiveUpSampling
+  uint32_t countdown = 0;    // while given up: calls until the next observed one
+  uint64_t ready_sizes = 0;  // top-level sizes of compiled shapes (bit min(size, 63))
+};
+extern HookState g_hook;
+
+// The top-level size a shape key covers (a dict's key count, a list's first dict's), capped at 63.
+inline unsigned top_size_bit(PyObject* obj) noexcept {
+  PyObject* dict = obj;
+  if (Py_IS_TYPE(obj, &PyList_Type)) {
+    if (PyList_GET_SIZE(obj) == 0) return 0;
+    dict = PyList_GET_ITEM(obj, 0);
+  }
+  if (!Py_IS_TYPE(dict, &PyDict_Type)) return 0;
+  const Py_ssize_t n = PyDict_GET_SIZE(dict);
+  return n < 63 ? unsigned(n) : 63;
+}
+
+// The dumps hook (default= not set): true when the call was handled by compiled code, with *out
+// the bytes or nullptr with the exception set; false: the caller runs the generic encoder.
+// Observation costs a hash of the top-level keys. `sampled`: this call may observe (always,
+// unless given up); otherwise it only looks for a compiled shape.
+bool dumps_hook(PyObject* obj, PyObject** out, bool sampled) noexcept;
+
+// Inline, so that a workload whose shapes never repeat pays a few instructions per call: after
+// giving up, a call that is not sampled and whose size no compiled shape has is not even hashed.
+inline bool dumps(PyObject* obj, PyObject** out) noexcept {
+  HookState& h = g_hook;
+  if (!h.observing) [[unlikely]]
+    return false;
+  if (h.gave_up && h.countdown != 0) {
+    --h.countdown;
+    if (((h.ready_sizes >> top_size_bit(obj)) & 1) == 0) return false;
+    return dumps_hook(obj, out, false);
+  }
+  return dumps_hook(obj, out, true);
+}
+
+// Called by the helper ABI when compiled shape code hands a value to the generic encoder.
+void count_guard_failure() noexcept;
+
+// --- the shape key, exposed for tests ------------------------------------------------------------
+
+// A 64-bit hash of obj's shape: a dict's key count and keys (by their cached str hashes, so equal
+// keys from different json.loads calls agree), a list's length-independent tag plus its first
+// item's dict shape. nullopt: not observed (other types, non-str keys, split tables, > 64 keys).
+std::optional<uint64_t> shape_hash(PyObject* obj) noexcept;
+
+// --- Python-facing functions (registered by python/bindings.cpp) ---------------------------------
+
+// _shape_configure(enabled, threshold, max_shapes, background, trials, worker, /) -> dict: any
+// argument may be None (unchanged); worker: the callable the runtime calls (with no argument, or
+// True to compile now on the caller) when a shape becomes hot. Returns the configuration in force.
+PyObject* py_configure(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
+// _shape_stats() -> dict of counters (fastjson.jit_stats()).
+PyObject* py_stats(PyObject* module, PyObject* unused) noexcept;
+// _shape_reset() -> None: forget every shape and counter (tests, configure(jit=...)).
+PyObject* py_reset(PyObject* module, PyObject* unused) noexcept;
+// _shape_take_job(stop, /) -> (job, sample) | None. None means no work (or stop): the worker
+// exits, and the runtime starts a new one for the next hot shape.
+PyObject* py_take_job(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
+// _shape_attach(job, nodes, root, /) -> Encoder | None: the encoder for an inferred description,
+// attached to the job's shape (None: the shape was evicted meanwhile).
+PyObject* py_attach(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
+// _shape_compiled(job, ok, ms, code_bytes, /) -> None: the job's outcome, for jit_stats().
+PyObject* py_compiled(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
+// _shape_resume() -> None: after a fork (both sides), restart the worker if jobs are queued.
+PyObject* py_resume(PyObject* module, PyObject* unused) noexcept;
+// _shape_preload(path, /) -> None: dlopen(path) without the GIL, so that importing the JIT module
+// afterwards does not hold the GIL while libLLVM loads.
+PyObject* py_preload(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
+
+}  // namespace fastjson::encode::shapes
