@@ -536,3 +536,32 @@ def test_compiled_shapes_keep_running_after_giving_up():
     for _ in range(100):  # unsampled calls find compiled shapes without the map
         assert fastjson.dumps(hot) == oracle(hot)
     assert fastjson.jit_stats()["hits"] == before + 100
+
+
+def test_options_and_new_types_on_a_hot_shape_give_the_generic_bytes():
+    """A compiled shape writes the default compact bytes; calls with options take the generic path,
+    and values of the rarer types inside a compiled shape are handed to the generic encoder."""
+    import datetime
+    import enum
+    import uuid
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    doc = [{"id": i, "name": f"n{i}", "when": datetime.datetime(2024, 1, 2, 3, 4, 5, i),
+            "uid": uuid.UUID(int=i), "color": Color.RED, "score": i / 3} for i in range(20)]
+    warm(doc)
+    assert fastjson.jit_stats()["compiled"] == 1
+    hits = fastjson.jit_stats()["hits"]
+    expected = generic(doc)
+    assert fastjson.dumps(doc) == expected
+    assert fastjson.jit_stats()["hits"] == hits + 1
+    assert expected.startswith(b'[{"id":0,"name":"n0","when":"2024-01-02T03:04:05","uid":'
+                               b'"00000000-0000-0000-0000-000000000000","color":"red","score":0.0}')
+    plain = [{"id": i, "name": f"n{i}"} for i in range(20)]
+    warm(plain)
+    hits = fastjson.jit_stats()["hits"]
+    assert fastjson.dumps(plain, indent=2) == json.dumps(plain, indent=2, ensure_ascii=False).encode()
+    assert fastjson.dumps(plain, sort_keys=True, append_newline=True) == oracle(plain) + b"\n"
+    assert fastjson.dumps_str(plain) == oracle(plain).decode()
+    assert fastjson.jit_stats()["hits"] == hits  # none of those ran compiled code
