@@ -11,6 +11,16 @@ target_compile_options(fastjson_options INTERFACE
 )
 target_include_directories(fastjson_options INTERFACE "${PROJECT_SOURCE_DIR}")
 if(FASTJSON_SANITIZE)
-  target_compile_options(fastjson_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  # A UB report must fail the test that triggered it, not scroll past: no recovery.
+  target_compile_options(fastjson_options INTERFACE -fsanitize=address,undefined
+    -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(fastjson_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(FASTJSON_FUZZ)
+  # libFuzzer needs clang; every fastjson object gets coverage instrumentation, the fuzz targets
+  # (fuzz/CMakeLists.txt) link libFuzzer's main.
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "FASTJSON_FUZZ needs clang (e.g. -DCMAKE_CXX_COMPILER=clang++-19)")
+  endif()
+  target_compile_options(fastjson_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()

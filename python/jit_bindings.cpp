@@ -128,12 +128,23 @@ void start_tier_up(py::handle encoder, const py::object& tier1_owner) {
         TierUp{prepare(encoder, kTier2, "no -O2 code"), encoder.ptr(), py::weakref(tier1_owner)});
     py::capsule job_capsule(job.get(), [](void* p) { delete static_cast<TierUp*>(p); });
     job.release();
-    py::list& threads = pending();
-    py::list alive;
-    for (py::handle t : threads) {
-      if (t.attr("is_alive")().cast<bool>()) alive.append(t);
+    // Prune finished threads. is_alive() runs Python code, during which another thread may run
+    // this too and replace pending()'s list: iterate a reference of our own, then drop only the
+    // threads seen finished, by identity, from the list as it is now. (Iterating the list itself
+    // while another thread replaced it was a use-after-free: test_stress.py's threads test.)
+    py::list snapshot = pending();
+    py::list finished;
+    for (py::handle t : snapshot) {
+      if (!t.attr("is_alive")().cast<bool>()) finished.append(t);
     }
-    threads = alive;
+    py::list kept;  // from here on no Python code runs until pending() holds it
+    for (py::handle t : pending()) {
+      bool done = false;
+      for (py::handle f : finished) done = done || f.ptr() == t.ptr();
+      if (!done) kept.append(t);
+    }
+    py::list& threads = pending();
+    threads = kept;
     py::object thread =
         py::module_::import("threading")
             .attr("Thread")(py::arg("target") = py::cpp_function(&tier_up),

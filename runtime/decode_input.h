@@ -12,6 +12,7 @@
 #include "runtime/decode_str.h"
 #include "runtime/errors.h"
 #include "runtime/py_ref.h"
+#include "runtime/sanitizer.h"
 
 namespace fastjson::decode {
 
@@ -75,7 +76,7 @@ class Input {
   // as a token start and as the end of a number or literal. So the document must not end in a
   // number or literal (it would fall back to the exact path): those are copied.
   bool readable_in_place() const noexcept {
-#if defined(__SANITIZE_ADDRESS__)
+#if FASTJSON_ASAN
     // Reading past the object (within its page) is exactly what AddressSanitizer reports: keep
     // sanitizer builds on the copy so their findings stay meaningful.
     return false;

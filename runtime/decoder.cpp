@@ -11,6 +11,7 @@
 #include "runtime/decode_str.h"
 #include "runtime/errors.h"
 #include "runtime/py_ref.h"
+#include "runtime/sanitizer.h"
 
 namespace fastjson::decode {
 

@@ -78,7 +78,7 @@ char* write_quoted(char* out, const char* s, size_t n) noexcept {
     const size_t rest = size_t(end - s);  // 1..15
     alignas(16) char block[16];
     const char* tail = s;
-#if !defined(__SANITIZE_ADDRESS__)
+#if !FASTJSON_ASAN
     // Reading 16 bytes from s is safe when they stay inside s's page, even past the string's end:
     // the excess lanes are masked off. Otherwise copy into a padded block.
     if ((reinterpret_cast<uintptr_t>(s) & 4095) > 4096 - 16)

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "runtime/sanitizer.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -33,7 +35,7 @@ inline unsigned escape_mask(__m128i v) noexcept {
 // excess lanes are masked off and overwritten by the closing quote); ASan would flag it, so its
 // builds always call. Same contract as write_quoted.
 inline char* write_quoted_inline(char* out, const char* s, size_t n) noexcept {
-#if defined(__SSE2__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__SSE2__) && !FASTJSON_ASAN
   // n in 1..15 (one compare); an empty string's pointer need not be readable at all.
   if (n - 1 < 15 && (reinterpret_cast<uintptr_t>(s) & 4095) <= 4096 - 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));

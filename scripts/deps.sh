@@ -5,11 +5,13 @@ build=(cmake ninja-build g++ make pkg-config python3-dev python3-venv python3-pi
        python3-setuptools pybind11-dev libsimdjson-dev libspdlog-dev libfmt-dev libgtest-dev llvm-19-dev)
 test=(python3-pytest python3-hypothesis python3-numba python3-numpy)
 bench=(python3-ujson python3-rapidjson python3-simplejson python3-matplotlib)
+fuzz=(clang-19 libclang-rt-19-dev)  # libFuzzer needs clang; LLVM 19 matches the JIT's headers
 case "${1:-build}" in
   build) wanted=("${build[@]}") ;;
   test) wanted=("${build[@]}" "${test[@]}" "${bench[@]}") ;;  # the tests run a quick benchmark too
   bench) wanted=("${build[@]}" "${bench[@]}") ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  fuzz) wanted=("${build[@]}" "${test[@]}" "${fuzz[@]}") ;;
+  *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
 esac
 missing=()
 for pkg in "${wanted[@]}"; do

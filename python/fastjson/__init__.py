@@ -101,18 +101,39 @@ def compile(schema: object) -> Encoder:  # noqa: A001 - the API's name, like re.
     return encoder
 
 
+_jit_imports_in_flight = 0
+
+
 def _install_jit(encoder: Encoder) -> None:
     # Imported on first use, never at import time: the JIT loads LLVM (~50 MB of RSS).
+    global _jit_imports_in_flight
+    _jit_imports_in_flight += 1
     try:
         import fastjson._jit as _jit
     except ImportError as exc:
         if not (isinstance(exc, ModuleNotFoundError) and exc.name == "fastjson._jit"):
             _warn("fastjson: the JIT cannot be loaded; using the schema interpreter")
         return  # (built without the JIT: the interpreter is the encoder, silently)
+    finally:
+        _jit_imports_in_flight -= 1
     try:
         _jit.install(encoder)
     except Exception:  # any JIT failure falls back to the interpreter, never to an error
         _warn("fastjson: JIT compilation failed; using the schema interpreter")
+
+
+def _finish_jit_import_before_fork() -> None:
+    # A fork while another thread imports fastjson._jit (loading LLVM takes tens of ms) would copy
+    # that import's module lock into the child, held by a thread that does not exist there: the
+    # child's first compile would hang. Joining the import here waits for it to finish.
+    if _jit_imports_in_flight:
+        try:
+            import fastjson._jit  # noqa: F401
+        except ImportError:
+            pass
+
+
+_os.register_at_fork(before=_finish_jit_import_before_fork)
 
 
 def _warn(message: str) -> None:

@@ -20,6 +20,10 @@ def _load_bench_corpora():
 def pytest_configure(config: pytest.Config) -> None:
     # Registered, not deselected: CI runs every test, slow ones included (`-m "not slow"` skips them).
     config.addinivalue_line("markers", "slow: takes minutes (rebuilds the C++); runs by default")
+    # Runs by default; the ASan run deselects it (ASan's quarantine keeps freed memory on purpose).
+    config.addinivalue_line("markers", "rss: asserts on process memory (RSS)")
+    # Runs by default; the ASan run deselects it: scale (100 MB, 10,000 compiles), not memory safety.
+    config.addinivalue_line("markers", "heavy: stress at scale, minutes under ASan")
     try:
         from hypothesis import HealthCheck, settings
     except ImportError:  # test_differential.py reports the missing package itself
