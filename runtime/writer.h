@@ -29,7 +29,12 @@ class Writer {
   // checks. The slack lets the single separator that follows a reserved value (',' or ':') be
   // written without a check of its own: one compare per item less on every container.
   [[nodiscard]] bool reserve(size_t n) noexcept {
-    if (size_t(end_ - pos_) >= n) [[likely]] return true;
+    // After a separator written in the slack, pos_ stands past end_: measured from end_, the room
+    // would wrap to a huge unsigned number and every later write would run off the buffer (a
+    // fuzzer found it: a reservation ending exactly at end_, then ','). Measured from the
+    // allocation's real end, which pos_ never passes, it cannot wrap; the compiler folds the
+    // constants, so the check costs what it did.
+    if (size_t(end_ + kSlack - pos_) >= n + kSlack) [[likely]] return true;
     return grow(n);
   }
   char* cursor() noexcept { return pos_; }

@@ -457,3 +457,14 @@ def test_positional_only_and_arity():
         fastjson.dumps(1, None)
     with pytest.raises(TypeError):
         fastjson.dumps(obj=1)
+
+
+def test_cycle_through_nested_lists_is_an_error_not_a_crash():
+    # Found by the dumps fuzzer: the 1024 levels of "true,[[null," before the cycle is detected
+    # ended a reservation exactly at the writer's usable end, and the writer then ran past it.
+    x = [None]
+    l = [True, [x]]
+    x.append(l)
+    with pytest.raises(fastjson.JSONEncodeError) as info:
+        fastjson.dumps([l])
+    assert str(info.value) == "Circular reference detected - at $[0][1][0][1]"
