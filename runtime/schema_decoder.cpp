@@ -229,7 +229,13 @@ class TypedStage2 : public Stage2 {
         unhashable(item_pos, item.get());
         return fail_at(i);
       }
-      if (PySet_Add(set.get(), item.get()) < 0) return nullptr;
+      if (PySet_Add(set.get(), item.get()) < 0) {
+        // A hash that refuses this value (Decimal("sNaN")) is the same problem, with a path.
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return nullptr;
+        PyErr_Clear();
+        unhashable(item_pos, item.get());
+        return fail_at(i);
+      }
       const uint8_t c = buf_[*next_++];
       if (c == ']') break;
       if (c != ',') return nullptr;

@@ -248,6 +248,7 @@ def test_set_values():
     (set, b'[1,[2]]', "Unhashable set item of type `list` - at `$[1]`"),
     (list[set[dict[str, int]]], b'[[],[{"a":1}]]',
      "Unhashable set item of type `dict` - at `$[1][0]`"),
+    (set[Decimal], b'["1","sNaN"]', "Unhashable set item of type `decimal.Decimal` - at `$[1]`"),
     (set[datetime.date] | None, b'["2024-01-01","x"]', "Invalid RFC 3339 encoded date - at `$[1]`"),
 ])
 def test_set_errors(schema, data, message):
