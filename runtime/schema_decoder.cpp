@@ -991,7 +991,8 @@ bool build_instance(const Node& node, DecodePlan::NodePlan& plan, bool& runs_pyt
   plan.accepts =
       plan.instance == InstanceKind::kDecimal ? kJsonStr | kJsonInt | kJsonFloat : kJsonStr;
   plan.expected = instance_name(plan.instance);
-  // UUID() and subclasses' constructors are Python code: the collector stays on for them.
+  // UUID's __hash__ (set items) and subclasses' constructors are Python code: the collector
+  // stays on for them.
   const bool builtin_type =
       PyType_Check(node.cls.get()) &&
       !(reinterpret_cast<PyTypeObject*>(node.cls.get())->tp_flags & Py_TPFLAGS_HEAPTYPE);

@@ -4,6 +4,7 @@
 # and no reference leaks on success or error paths.
 import datetime
 import decimal
+import pickle
 import typing
 import uuid
 from datetime import timedelta, timezone
@@ -158,6 +159,14 @@ def test_uuid_values():
                  "123456789abcdef0123456789abcdef0"):
         got = enc.loads(f'"{text}"')
         assert type(got) is uuid.UUID and got == u
+        # Made without UUID.__init__: the same slots it sets.
+        assert type(got.int) is int and got.int == u.int and got.is_safe is uuid.SafeUUID.unknown
+        assert hash(got) == hash(u) and str(got) == str(u) and repr(got) == repr(u)
+        assert pickle.loads(pickle.dumps(got)) == u
+        with pytest.raises(TypeError, match="UUID objects are immutable"):
+            got.int = 1
+    assert enc.loads(b'"ffffffff-ffff-ffff-ffff-ffffffffffff"').int == 2 ** 128 - 1
+    assert enc.loads(b'"00000000000000000000000000000000"').int == 0
 
 
 @pytest.mark.parametrize("text", [
