@@ -37,6 +37,7 @@ constexpr KindName kKinds[] = {
     {"instance", Kind::kInstance, 3},
     {"set", Kind::kSet, 2},
     {"tuple_of", Kind::kList, 2},
+    {"frozenset", Kind::kSet, 2},
 };
 
 // The shape each kind's tuple must have, for messages.
@@ -105,6 +106,7 @@ class Builder {
     Node& node = schema_.nodes[size_t(index)];
     node.kind = kind->kind;
     node.as_tuple = as_tuple;
+    node.frozen = kind->name == std::string_view("frozenset");
     PyObject* arg1 = kind->arity > 1 ? PyTuple_GET_ITEM(desc, 1) : nullptr;
     PyObject* arg2 = kind->arity > 2 ? PyTuple_GET_ITEM(desc, 2) : nullptr;
     switch (node.kind) {
@@ -403,7 +405,7 @@ void describe_into(const Schema& schema, NodeId id, std::vector<bool>& open, std
       out += node.title.empty() ? std::string("object") : node.title;
       break;
     case Kind::kSet:
-      out += "set[";
+      out += node.frozen ? "frozenset[" : "set[";
       describe_into(schema, node.children[0], open, out);
       out += ']';
       break;

@@ -23,6 +23,7 @@
 //                                     not of `exclude` (a class or None: date excludes datetime),
 //                                     written by the generic encoder
 //   ("set", item)                     set or frozenset of item, written as an array
+//   ("frozenset", item)               the same, from frozenset[T]: typed decoding makes a frozenset
 // Field names are str without lone surrogates, unique within their node; required is a bool. A
 // cycle made only of unions (a union that is its own alternative) is rejected: it describes no
 // value. Anything else malformed raises TypeError naming the node index.
@@ -79,6 +80,7 @@ struct Node {
   std::string title;
   std::vector<py::Ref> literals;  // kLiteral: exact str, int, bool or None objects
   bool as_tuple = false;          // kList written as tuple[T, ...]: decoded into a tuple
+  bool frozen = false;            // kSet written as frozenset[T]: decoded into a frozenset
 };
 
 struct Schema {

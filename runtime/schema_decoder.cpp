@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "runtime/decode_input.h"
+#include "runtime/decode_instance.h"
 #include "runtime/decode_stage2.h"
 #include "runtime/dict_template.h"
 #include "runtime/errors.h"
@@ -78,7 +79,7 @@ class TypedStage2 : public Stage2 {
   void raise(const Input& input) noexcept;
 
  private:
-  enum class Problem : uint8_t { kNone, kType, kLength, kMissing, kUnknown, kValue };
+  enum class Problem : uint8_t { kNone, kType, kLength, kMissing, kUnknown, kValue, kInvalid };
 
   // The value at the next token, as node `id`. nullptr with a Python error set, a mismatch
   // recorded (problem_), or neither: malformed JSON. Strings and numbers, nearly every field,
@@ -146,8 +147,100 @@ class TypedStage2 : public Stage2 {
       case Kind::kLiteral:
       case Kind::kEnum:
         return decode_choice(id, pos);
+      case Kind::kInstance:
+        return decode_instance(id, pos);
+      case Kind::kSet:
+        if (c == '[') return decode_set(node, depth + 1);
+        break;
     }
     return type_mismatch(id, pos);
+  }
+
+  // datetime, date, time and UUID from strings; Decimal from strings and numbers.
+  PyObject* decode_instance(NodeId id, uint32_t pos) {
+    const DecodePlan::NodePlan& plan = plan_[id];
+    const uint8_t c = buf_[pos];
+    if (c == '"') {
+      const Span span = scan(pos);
+      const uint8_t* data = span.data;
+      size_t len = span.len;
+      if (span.escaped) [[unlikely]] {
+        const ptrdiff_t n = unescape(pos);
+        if (n < 0) return nullptr;
+        data = scratch_;
+        len = size_t(n);
+      }
+      const std::string_view text(reinterpret_cast<const char*>(data), len);
+      PyObject* value = instance_from_text(plan.instance, nodes_[id].cls.get(), text);
+      if (value || PyErr_Occurred()) return value;
+      return invalid_value(pos, instance_invalid(plan.instance));
+    }
+    if (plan.instance == InstanceKind::kDecimal && (c == '-' || is_digit(c))) {
+      // The number's own digits, never a double: 0.1 stays Decimal("0.1").
+      const size_t n = number_length(pos);
+      if (n == 0) return nullptr;  // malformed: a syntax error
+      return instance_from_text(plan.instance, nodes_[id].cls.get(),
+                                std::string_view(reinterpret_cast<const char*>(buf_ + pos), n));
+    }
+    return type_mismatch(id, pos);
+  }
+
+  // The length of the JSON number at `pos` (RFC 8259 grammar, ended as a scalar must be), 0 if
+  // it is malformed.
+  size_t number_length(uint32_t pos) const noexcept {
+    const uint8_t* s = buf_ + pos;
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (s[i] == '0') {
+      ++i;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+      while (is_digit(s[i])) ++i;
+    } else {
+      return 0;
+    }
+    if (s[i] == '.') {
+      if (!is_digit(s[++i])) return 0;
+      while (is_digit(s[i])) ++i;
+    }
+    if (s[i] == 'e' || s[i] == 'E') {
+      ++i;
+      if (s[i] == '+' || s[i] == '-') ++i;
+      if (!is_digit(s[i])) return 0;
+      while (is_digit(s[i])) ++i;
+    }
+    return kEndsScalar[s[i]] ? i : 0;
+  }
+
+  // Items are added as they are decoded, so an unhashable one is reported at its index.
+  PyObject* decode_set(const Node& node, size_t depth) {
+    if (depth > kMaxDepth) return nullptr;
+    // A new frozenset is not shared yet, so PySet_Add may fill it (as CPython's own code does).
+    Ref set = Ref::steal(node.frozen ? PyFrozenSet_New(nullptr) : PySet_New(nullptr));
+    if (!set) return nullptr;
+    if (buf_[*next_] == ']') {
+      ++next_;
+      return set.release();
+    }
+    const NodeId item_node = node.children[0];
+    for (Py_ssize_t i = 0;; ++i) {
+      const uint32_t item_pos = *next_;
+      Ref item = Ref::steal(decode(item_node, depth));
+      if (!item) return fail_at(i);
+      if (Py_TYPE(item.get())->tp_hash == PyObject_HashNotImplemented) [[unlikely]] {
+        unhashable(item_pos, item.get());
+        return fail_at(i);
+      }
+      if (PySet_Add(set.get(), item.get()) < 0) {
+        // A hash that refuses this value (Decimal("sNaN")) is the same problem, with a path.
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return nullptr;
+        PyErr_Clear();
+        unhashable(item_pos, item.get());
+        return fail_at(i);
+      }
+      const uint8_t c = buf_[*next_++];
+      if (c == ']') break;
+      if (c != ',') return nullptr;
+    }
+    return set.release();
   }
 
   PyObject* decode_int(NodeId id, uint32_t pos) {
@@ -530,7 +623,10 @@ class TypedStage2 : public Stage2 {
       if (buf_[pos] == 'n') return decode_node(plan_[id].null_node, depth);
       PyObject* value = decode(other, depth);
       // A token of a kind T does not take: the union's kinds are what was expected.
-      if (!value && problem_ == Problem::kType && offset_ == pos) expected_ = plan_[id].accepts;
+      if (!value && problem_ == Problem::kType && offset_ == pos) {
+        expected_ = plan_[id].accepts;
+        expected_text_ = plan_[id].expected.c_str();
+      }
       return value;
     }
     const uint8_t kind = kind_of(pos);
@@ -592,6 +688,7 @@ class TypedStage2 : public Stage2 {
     const uint32_t* end = nullptr;
     Problem problem = Problem::kNone;
     uint8_t expected = 0, got = 0;
+    const char* expected_text = nullptr;
     size_t want_length = 0, got_length = 0;
     std::string name;
     Ref bad_value;
@@ -608,6 +705,7 @@ class TypedStage2 : public Stage2 {
       } else {
         o.problem = problem_;
         o.expected = expected_;
+        o.expected_text = expected_text_;
         o.got = got_;
         o.want_length = want_length_;
         o.got_length = got_length_;
@@ -629,6 +727,7 @@ class TypedStage2 : public Stage2 {
     }
     problem_ = o.problem;
     expected_ = o.expected;
+    expected_text_ = o.expected_text;
     got_ = o.got;
     want_length_ = o.want_length;
     got_length_ = o.got_length;
@@ -722,9 +821,24 @@ class TypedStage2 : public Stage2 {
     }
     problem_ = Problem::kType;
     expected_ = plan_[id].accepts;
+    expected_text_ = plan_[id].expected.c_str();
     got_ = kind;
     offset_ = pos;
     return nullptr;
+  }
+
+  // A string of the right JSON kind whose text is no valid value (a bad datetime or UUID).
+  [[gnu::cold, gnu::noinline]] PyObject* invalid_value(uint32_t pos, const char* message) {
+    problem_ = Problem::kInvalid;
+    name_ = message;
+    offset_ = pos;
+    return nullptr;
+  }
+
+  [[gnu::cold, gnu::noinline]] void unhashable(uint32_t pos, PyObject* item) {
+    problem_ = Problem::kInvalid;
+    name_ = std::string("Unhashable set item of type `") + Py_TYPE(item)->tp_name + "`";
+    offset_ = pos;
   }
 
   [[gnu::cold, gnu::noinline]] PyObject* length_mismatch(size_t want, size_t got, uint32_t pos) {
@@ -771,8 +885,9 @@ class TypedStage2 : public Stage2 {
 
   Problem problem_ = Problem::kNone;
   uint8_t expected_ = 0, got_ = 0;           // kType
+  const char* expected_text_ = nullptr;      // kType: the plan's `expected`, or "" (use the mask)
   size_t want_length_ = 0, got_length_ = 0;  // kLength
-  std::string name_;                         // kMissing, kUnknown: the field
+  std::string name_;                         // kMissing, kUnknown: the field; kInvalid: message
   Ref value_;                                // kValue: the value no member equals
   uint32_t offset_ = 0;                      // where: the byte offset of the token
   JsonPath path_;
@@ -785,7 +900,10 @@ std::string TypedStage2::message() const {
   std::string out;
   switch (problem_) {
     case Problem::kType:
-      out = "Expected `" + describe_kinds(expected_) + "`, got `" + describe_kinds(got_) + "`";
+      out = "Expected `" +
+            (expected_text_ && *expected_text_ ? std::string(expected_text_)
+                                               : describe_kinds(expected_)) +
+            "`, got `" + describe_kinds(got_) + "`";
       break;
     case Problem::kLength:
       out = "Expected `array` of length " + std::to_string(want_length_) + ", got " +
@@ -796,6 +914,9 @@ std::string TypedStage2::message() const {
       break;
     case Problem::kUnknown:
       out = "Object contains unknown field `" + name_ + "`";
+      break;
+    case Problem::kInvalid:
+      out = name_;
       break;
     case Problem::kValue: {
       out = "Invalid enum value ";
@@ -860,6 +981,43 @@ bool build_enum(const Node& node, DecodePlan::NodePlan& plan) {
   return !PyErr_Occurred();
 }
 
+bool build_instance(const Node& node, DecodePlan::NodePlan& plan, bool& runs_python) {
+  plan.instance = instance_kind(node.cls.get());
+  if (plan.instance == InstanceKind::kNone) {
+    if (!PyErr_Occurred())
+      PyErr_Format(PyExc_TypeError, "typed decoding cannot make %R", node.cls.get());
+    return false;
+  }
+  plan.accepts =
+      plan.instance == InstanceKind::kDecimal ? kJsonStr | kJsonInt | kJsonFloat : kJsonStr;
+  plan.expected = instance_name(plan.instance);
+  // UUID's __hash__ (set items) and subclasses' constructors are Python code: the collector
+  // stays on for them.
+  const bool builtin_type =
+      PyType_Check(node.cls.get()) &&
+      !(reinterpret_cast<PyTypeObject*>(node.cls.get())->tp_flags & Py_TPFLAGS_HEAPTYPE);
+  runs_python |= plan.instance == InstanceKind::kUuid || !builtin_type;
+  return true;
+}
+
+// A union with instance alternatives names them ("datetime | null"): their JSON kinds alone
+// ("str | null") would not say what was expected. Other unions: "" (the mask says it).
+std::string union_expected(const schema::Schema& schema,
+                           const std::vector<DecodePlan::NodePlan>& plans, NodeId id) {
+  std::string out;
+  uint8_t rest = 0;
+  for (NodeId alt : schema.nodes[id].children) {
+    if (schema.nodes[alt].kind == Kind::kInstance) {
+      if (!out.empty()) out += " | ";
+      out += plans[alt].expected;
+    } else {
+      rest |= plans[alt].accepts;
+    }
+  }
+  if (out.empty() || rest == 0) return out;
+  return out + " | " + describe_kinds(rest);
+}
+
 }  // namespace
 
 std::string describe_kinds(uint8_t mask) {
@@ -909,6 +1067,7 @@ std::unique_ptr<DecodePlan> DecodePlan::build(const schema::Schema& schema) noex
           break;
         case Kind::kList:
         case Kind::kTuple:
+        case Kind::kSet:
           p.accepts = kJsonArray;
           break;
         case Kind::kDict:
@@ -943,6 +1102,9 @@ std::unique_ptr<DecodePlan> DecodePlan::build(const schema::Schema& schema) noex
         case Kind::kEnum:
           if (!build_enum(node, p)) return nullptr;
           break;
+        case Kind::kInstance:
+          if (!build_instance(node, p, plan->runs_python)) return nullptr;
+          break;
         case Kind::kUnion:
           if (node.children.size() == 2) {
             for (size_t k = 0; k < 2; ++k) {
@@ -958,8 +1120,10 @@ std::unique_ptr<DecodePlan> DecodePlan::build(const schema::Schema& schema) noex
       }
     }
     for (NodeId i = 0; i < schema.nodes.size(); ++i) {
-      if (schema.nodes[i].kind == Kind::kUnion)
+      if (schema.nodes[i].kind == Kind::kUnion) {
         plan->nodes[i].accepts = accepts_of(schema, plan->nodes, i);
+        plan->nodes[i].expected = union_expected(schema, plan->nodes, i);
+      }
     }
   } catch (const std::bad_alloc&) {
     PyErr_NoMemory();

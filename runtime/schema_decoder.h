@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/decode_instance.h"
 #include "runtime/dict_template.h"
 #include "runtime/py_ref.h"
 #include "runtime/schema.h"
@@ -47,6 +48,11 @@ struct DecodePlan {
     schema::NodeId null_node = kNoNode, non_null = kNoNode;
     // kObject: clones into the dict of all fields in schema order.
     DictTemplate dict_template;
+    // kInstance: which class it builds (node.cls is that class or a subclass of it).
+    InstanceKind instance = InstanceKind::kNone;
+    // What a type mismatch says was expected when the JSON kinds would not say it: kInstance
+    // "datetime", a union with such alternatives "datetime | null". Empty: describe_kinds.
+    std::string expected;
   };
   std::vector<NodePlan> nodes;
   // Decoding calls Python code (dataclass __init__): the collector stays on meanwhile.

@@ -10,7 +10,8 @@ input forms are accepted and may be nested in one another:
   as T) and NewType (read as its supertype); datetime.datetime, date, time, uuid.UUID and
   decimal.Decimal (and subclasses; a date node does not take a datetime), written as dumps writes
   them; typing.NamedTuple classes (as the fixed tuple of their field types); set[T] /
-  frozenset[T] / AbstractSet[T] (a set or frozenset, written as an array). String annotations in a TypedDict or dataclass are
+  frozenset[T] / AbstractSet[T] (a set or frozenset, written as an array; typed decoding makes
+  a frozenset for frozenset[T], else a set). String annotations in a TypedDict or dataclass are
   resolved in the class's module, where the class's own name also resolves (so a class defined
   in a function can refer to itself).
 * Dict-literal shorthand: {"id": int, "tags": [str], "owner": {"name": str}} is an object whose
@@ -214,7 +215,7 @@ def _pointer_token(name: str) -> str:
 
 def _children(node: tuple) -> list[int]:
     kind = node[0]
-    if kind in ("list", "tuple_of", "dict", "set", "="):
+    if kind in ("list", "tuple_of", "dict", "set", "frozenset", "="):
         return [node[1]]
     if kind in ("tuple", "union"):
         return list(node[1])
@@ -227,7 +228,7 @@ def _children(node: tuple) -> list[int]:
 
 def _remap(node: tuple, new: typing.Callable[[int], int]) -> tuple:
     kind = node[0]
-    if kind in ("list", "tuple_of", "dict", "set", "="):
+    if kind in ("list", "tuple_of", "dict", "set", "frozenset", "="):
         return (kind, new(node[1]))
     if kind in ("tuple", "union"):
         return (kind, tuple(new(c) for c in node[1]))
@@ -329,7 +330,7 @@ class _Builder:
             if issubclass(t, tuple) and hasattr(t, "_fields") and hasattr(t, "__annotations__"):
                 return self.named_tuple(t, path)
             if t is set or t is frozenset:
-                return self.add(("set", self.add(("any",))))
+                return self.add((t.__name__, self.add(("any",))))
             if dataclasses.is_dataclass(t):
                 return self.dataclass(t, path)
             if t is list or t is tuple:
@@ -371,7 +372,8 @@ class _Builder:
             return self.add(("dict", self.python(args[1], path + "[*]")))
         if origin in _SET_ORIGINS and len(args) < 2:
             item = self.python(args[0], path + "[*]") if args else self.add(("any",))
-            return self.add(("set", item))
+            # Written alike; the tag keeps frozenset apart so typed decoding makes one.
+            return self.add(("frozenset" if origin is frozenset else "set", item))
         if origin is typing.Required or origin is typing.NotRequired:
             self.fail(f"{_describe(t)} is only allowed on TypedDict keys", path)
         self.fail(f"unsupported type: {_describe(t)}", path)

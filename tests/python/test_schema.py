@@ -15,12 +15,12 @@ from fastjson import _schema
 from fastjson._schema import SchemaError, normalize
 
 KINDS = {"any", "null", "bool", "int", "float", "str", "list", "tuple_of", "tuple", "dict",
-         "object", "dataclass", "union", "literal", "enum", "instance", "set"}
+         "object", "dataclass", "union", "literal", "enum", "instance", "set", "frozenset"}
 
 
 def children(node: tuple) -> list[int]:
     kind = node[0]
-    if kind in ("list", "tuple_of", "dict", "set"):
+    if kind in ("list", "tuple_of", "dict", "set", "frozenset"):
         return [node[1]]
     if kind in ("tuple", "union"):
         return list(node[1])
@@ -62,7 +62,7 @@ def resolve(nodes: list, root: int) -> tuple:
             return ("^", path.index(i))
         node, path = nodes[i], path + [i]
         kind = node[0]
-        if kind in ("list", "tuple_of", "dict", "set"):
+        if kind in ("list", "tuple_of", "dict", "set", "frozenset"):
             return (kind, go(node[1], path))
         if kind in ("tuple", "union"):
             return (kind, tuple(go(c, path) for c in node[1]))

@@ -395,7 +395,7 @@ def test_compiled_mismatches_name_the_type_and_path(compile):
     assert error(day=good.at) == "expected date, got datetime.datetime - at $[1].day"
     assert error(start="00:00") == "expected time, got str - at $[1].start"
     assert error(amount=1.5) == "expected Decimal, got float - at $[1].amount"
-    assert error(tags=["x"]) == "expected set[str], got list - at $[1].tags"
+    assert error(tags=["x"]) == "expected frozenset[str], got list - at $[1].tags"
     assert error(tags={1}) == "expected str, got int - at $[1].tags[0]"
     assert error(pair=(1, 2)) == "expected str, got int - at $[1].pair[1]"
     assert error(kind="a") == "expected Kind, got 'a' - at $[1].kind"
@@ -408,6 +408,8 @@ def test_schema_forms_for_the_new_types():
     assert normalize(uuid.UUID) == ([("instance", uuid.UUID, None)], 0)
     assert normalize(set[int]) == ([("set", 1), ("int",)], 0)
     assert normalize(typing.AbstractSet[str]) == ([("set", 1), ("str",)], 0)
+    assert normalize(frozenset[str]) == ([("frozenset", 1), ("str",)], 0)
+    assert normalize(frozenset) == ([("frozenset", 1), ("any",)], 0)
     assert normalize(Pair) == ([("tuple", (1, 2)), ("int",), ("str",)], 0)
 
 
