@@ -20,12 +20,11 @@ build:
 	  || { cat $(BUILD)/configure.log; exit 1; }
 	@cmake --build $(BUILD)
 
-test: ## every test: C++ (GoogleTest via ctest) then Python (pytest)
+test: ## every test: C++ (GoogleTest via ctest) then Python (pytest), then both under ASan+UBSan
 	@./scripts/deps.sh test
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory test-cpp test-python
-# test-asan is not part of `make test` yet: its pytest stage dies at ~71% without a sanitizer
-# report (issue 7, open). `make test-asan` runs it on its own; its ctest stage passes.
+	@$(MAKE) --no-print-directory test-asan
 
 test-cpp:
 	cd $(BUILD) && ctest --output-on-failure -j2

@@ -2,7 +2,9 @@
 # included by the Makefile; `make test` runs test-asan after the Release suite.
 #
 # Python under ASan: Debian's python3 is not ASan-built, so libasan is preloaded (it must come first
-# to intercept malloc) and the instrumented extensions are imported from $(ASAN_BUILD)/python, a
+# to intercept malloc; libstdc++ right after it, or its __cxa_throw interceptor finds no real
+# __cxa_throw, python3 itself not linking libstdc++, and the first C++ exception kills the process
+# with a CHECK failure) and the instrumented extensions are imported from $(ASAN_BUILD)/python, a
 # copy of the package holding only sanitizer builds of _fastjson and _jit. LeakSanitizer is off: the
 # interpreter never frees its arenas and caches at exit, so every run would "leak"; reference leaks
 # are test_leaks.py's job in the Release build. UBSan reports abort (-fno-sanitize-recover).
@@ -29,5 +31,6 @@ asan-build:
 
 test-asan: asan-build ## C++ and Python tests on the ASan+UBSan build (build-asan/)
 	cd $(ASAN_BUILD) && $(ASAN_ENV) ctest --output-on-failure -j2
-	$(ASAN_ENV) LD_PRELOAD=$$(g++ -print-file-name=libasan.so) PYTHONPATH=$(ASAN_PY) \
+	$(ASAN_ENV) LD_PRELOAD="$$(g++ -print-file-name=libasan.so) $$(g++ -print-file-name=libstdc++.so.6)" \
+	  PYTHONPATH=$(ASAN_PY) \
 	  $(PYTHON) -m pytest -q $(ASAN_PYTEST_ARGS)
