@@ -127,3 +127,15 @@ def test_benchmark_refuses_to_time_wrong_fastjson_output(tmp_path):
     assert proc.returncode == 1
     assert "FAIL record1 dumps: fastjson disagrees with stdlib json: bytes differ" in proc.stderr
     assert not out.exists()
+
+
+def test_every_workload_passes_the_correctness_check(tmp_path):
+    # `make bench` refuses to time wrong output; every workload with every variant must pass that
+    # check (the typed decoders build datetime/UUID/enum values, compared with the source objects).
+    pytest.importorskip("matplotlib")
+    pythonpath = os.environ.get("PYTHONPATH") or REPO / "python"
+    for workload in ("typed10k", "records10k"):
+        proc = _run_bench("--quick", "--runs", "1", "--min-time", "0", "--workload", workload, "--out",
+                          str(tmp_path), pythonpath=pythonpath)
+        assert proc.returncode == 0, proc.stderr
+        assert "FAIL" not in proc.stderr, proc.stderr
