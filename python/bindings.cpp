@@ -6,6 +6,7 @@
 #include "runtime/compiled_encoder.h"
 #include "runtime/encode_types.h"
 #include "runtime/errors.h"
+#include "runtime/fork_gate.h"
 #include "runtime/shape_table.h"
 
 namespace {
@@ -43,12 +44,16 @@ PyMethodDef methods[] = {
     FASTJSON_SHAPE_FN(configure, METH_FASTCALL),
     FASTJSON_SHAPE_FN(stats, METH_NOARGS),
     FASTJSON_SHAPE_FN(reset, METH_NOARGS),
-    FASTJSON_SHAPE_FN(take_job, METH_FASTCALL),
+    FASTJSON_SHAPE_FN(take_job, METH_NOARGS),
     FASTJSON_SHAPE_FN(attach, METH_FASTCALL),
     FASTJSON_SHAPE_FN(compiled, METH_FASTCALL),
-    FASTJSON_SHAPE_FN(resume, METH_NOARGS),
+    FASTJSON_SHAPE_FN(resume, METH_O),
     FASTJSON_SHAPE_FN(preload, METH_FASTCALL),
 #undef FASTJSON_SHAPE_FN
+    {"_fork_gate_close", &fastjson::fork_gate::py_close, METH_NOARGS,
+     "Before fork: wait for compiles running without the GIL; hold new ones back."},
+    {"_fork_gate_open", &fastjson::fork_gate::py_open, METH_O,
+     "After fork (child: bool): let compiles run again."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

@@ -15,8 +15,8 @@ namespace jit = fastjson::jit;
 
 namespace {
 
-// install() compiles tier 1 (-O0) on the caller's thread, then tier 2 (-O2) in a background
-// thread that swaps it in (jit/compile.h has the measurements behind the choice).
+// install() compiles tier 1 (-O0) on the caller's thread, then tier 2 (-O2) on the background
+// compile thread, which swaps it in (jit/compile.h has the measurements behind the choice).
 using jit::kTier1;
 using jit::kTier2;
 
@@ -64,14 +64,22 @@ jit::Prepared prepare(py::handle encoder, const jit::CompileOptions& options, co
   return std::move(*prepared);
 }
 
+// LLVM's work runs without the GIL, inside the runtime's fork gate (runtime/fork_gate.h): a fork
+// waits for it, so no child inherits the session's or LLVM's locks held.
+llvm::Expected<jit::Compiled> compile_unlocked(jit::Prepared prepared, jit::Session& session) {
+  const FjApi& gate = api();  // fetched with the GIL held
+  py::gil_scoped_release unlocked;
+  gate.fork_gate_enter();
+  llvm::Expected<jit::Compiled> compiled = jit::finish(std::move(prepared), session);
+  gate.fork_gate_leave();
+  return compiled;
+}
+
 // Machine code for `prepared` (without the GIL), installed into the encoder; returns its owner.
 py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const char* what,
                   size_t* object_bytes = nullptr) {
   std::shared_ptr<jit::Session> session = session_for(prepared.options, what);
-  llvm::Expected<jit::Compiled> compiled = [&] {
-    py::gil_scoped_release unlocked;  // LLVM's work needs no Python state
-    return jit::finish(std::move(prepared), *session);
-  }();
+  llvm::Expected<jit::Compiled> compiled = compile_unlocked(std::move(prepared), *session);
   if (!compiled) fail(what, compiled.takeError());
   last_timings[tier - 1] = compiled->timings;
   if (object_bytes != nullptr) *object_bytes = compiled->unit->object_bytes();
@@ -80,13 +88,6 @@ py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const ch
     throw py::error_already_set();
   }
   return owner;
-}
-
-// Background tier-2 compiles: Python threads, not daemons, so interpreter exit waits for the few
-// milliseconds one has left instead of stopping a thread inside LLVM.
-py::list& pending() {
-  static py::list* threads = new py::list();  // never freed: outlives module teardown
-  return *threads;
 }
 
 // A tier-2 module waiting for machine code, with what it needs to find its encoder again.
@@ -105,10 +106,7 @@ void tier_up(py::capsule job_capsule) {
   } catch (const std::exception&) {
     return;
   }
-  llvm::Expected<jit::Compiled> compiled = [&] {
-    py::gil_scoped_release unlocked;
-    return jit::finish(std::move(job->prepared), *session);
-  }();
+  llvm::Expected<jit::Compiled> compiled = compile_unlocked(std::move(job->prepared), *session);
   if (!compiled) {
     jit::logger().warn("compile failed, {}: {}", what, llvm::toString(compiled.takeError()));
     return;
@@ -128,30 +126,9 @@ void start_tier_up(py::handle encoder, const py::object& tier1_owner) {
         TierUp{prepare(encoder, kTier2, "no -O2 code"), encoder.ptr(), py::weakref(tier1_owner)});
     py::capsule job_capsule(job.get(), [](void* p) { delete static_cast<TierUp*>(p); });
     job.release();
-    // Prune finished threads. is_alive() runs Python code, during which another thread may run
-    // this too and replace pending()'s list: iterate a reference of our own, then drop only the
-    // threads seen finished, by identity, from the list as it is now. (Iterating the list itself
-    // while another thread replaced it was a use-after-free: test_stress.py's threads test.)
-    py::list snapshot = pending();
-    py::list finished;
-    for (py::handle t : snapshot) {
-      if (!t.attr("is_alive")().cast<bool>()) finished.append(t);
-    }
-    py::list kept;  // from here on no Python code runs until pending() holds it
-    for (py::handle t : pending()) {
-      bool done = false;
-      for (py::handle f : finished) done = done || f.ptr() == t.ptr();
-      if (!done) kept.append(t);
-    }
-    py::list& threads = pending();
-    threads = kept;
-    py::object thread =
-        py::module_::import("threading")
-            .attr("Thread")(py::arg("target") = py::cpp_function(&tier_up),
-                            py::arg("args") = py::make_tuple(job_capsule),
-                            py::arg("name") = "fastjson-jit-O2", py::arg("daemon") = false);
-    thread.attr("start")();
-    threads.append(thread);
+    // On fastjson's one compile thread (python/fastjson/_worker.py), after the jobs before it.
+    py::module_::import("fastjson._worker")
+        .attr("submit")(py::cpp_function(&tier_up), job_capsule);
   } catch (const py::error_already_set& e) {
     // E.g. at interpreter shutdown, when no thread can start: the -O0 code stays.
     jit::logger().warn("no background -O2 compile: {}", e.what());
@@ -216,11 +193,6 @@ void install_tuned(py::handle encoder, int codegen, const std::string& passes) {
   finish(encoder, prepare(encoder, options, what), 1, what);
 }
 
-void wait() {
-  py::list threads = pending();
-  for (py::handle t : threads) t.attr("join")();
-}
-
 py::dict timings(int tier) {
   if (tier != 1 && tier != 2) throw py::value_error("tier must be 1 or 2");
   const jit::CompileTimings& t = last_timings[tier - 1];
@@ -240,7 +212,7 @@ PYBIND11_MODULE(_jit, m) {
   py::class_<Code>(m, "_Code", "Compiled code owned by an Encoder.");
   m.def("install", &install, py::arg("encoder"),
         "Compile the encoder's schema to native code (-O0, on this thread) and install it, then\n"
-        "recompile at -O2 in a background thread and swap that in. Raises RuntimeError when\n"
+        "recompile at -O2 on the background compile thread and swap that in. Raises RuntimeError when\n"
         "the first compile fails (the encoder then keeps the interpreter).");
   m.def("install_shape", &install_shape, py::arg("encoder"),
         "install() for a transparent-JIT shape encoder; returns the first tier's total_ms and\n"
@@ -249,8 +221,5 @@ PYBIND11_MODULE(_jit, m) {
         "Phase timings (ms) of the last successful compile of a tier (1: -O0, 2: -O2).");
   m.def("_install_tuned", &install_tuned, py::arg("encoder"), py::arg("codegen"), py::arg("passes"),
         "One compile with a chosen backend level (0-3) and IR passes ('none', 'cheap', 'full').");
-  m.def("_wait", &wait, "Wait for the background -O2 compiles started so far.");
-  // A fork during a background compile would leave the child a session whose lock is held by a
-  // thread that does not exist there: let the compiles finish first (a few ms).
-  py::module_::import("os").attr("register_at_fork")(py::arg("before") = m.attr("_wait"));
+  m.attr("_wait") = py::module_::import("fastjson._worker").attr("wait");
 }

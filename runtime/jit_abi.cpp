@@ -4,6 +4,7 @@
 
 #include "runtime/compiled_encoder.h"
 #include "runtime/escape.h"
+#include "runtime/fork_gate.h"
 #include "runtime/format_float.h"
 #include "runtime/format_int.h"
 #include "runtime/schema_encoder.h"
@@ -130,6 +131,7 @@ PyObject* make_api_capsule() noexcept {
       fj_write_float, fj_encode_node, fj_path_index,        fj_path_key,     fj_enter,
       fj_leave,       fj_str_utf8,    fj_put_str_unchecked, fj_put_i64,      fj_put_double,
       fj_tell,        fj_seek,        encoder_schema,       encoder_install,
+      fork_gate::enter, fork_gate::leave,
   };
   return PyCapsule_New(const_cast<FjApi*>(&api), FJ_API_CAPSULE_NAME, nullptr);
 }

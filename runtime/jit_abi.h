@@ -125,6 +125,9 @@ struct FjApi {
   // earlier owner are released only when the Encoder is, since replaced code may still be running
   // further up the stack. 0, or -1 with TypeError if `encoder` is not a fastjson.Encoder. GIL held.
   int (*encoder_install)(PyObject* encoder, fj_entry_fn entry, PyObject* owner) noexcept;
+  // runtime/fork_gate.h: bracket work done without the GIL that a fork must not cut (compiles).
+  void (*fork_gate_enter)() noexcept;
+  void (*fork_gate_leave)() noexcept;
 };
 
 // The helpers as (symbol, FjApi field) pairs, for binding the names JIT'd code imports:

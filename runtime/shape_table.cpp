@@ -19,6 +19,7 @@
 #include "runtime/compiled_encoder.h"
 #include "runtime/cpython_dict.h"
 #include "runtime/encoder.h"
+#include "runtime/fork_gate.h"
 #include "runtime/py_ref.h"
 
 namespace fastjson::encode::shapes {
@@ -475,15 +476,9 @@ PyObject* py_reset(PyObject*, PyObject*) noexcept {
   Py_RETURN_NONE;
 }
 
-PyObject* py_take_job(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcept {
-  if (nargs != 1) {
-    PyErr_SetString(PyExc_TypeError, "_shape_take_job(stop, /)");
-    return nullptr;
-  }
+PyObject* py_take_job(PyObject*, PyObject*) noexcept {
   Table& t = table();
-  const int stop = PyObject_IsTrue(args[0]);
-  if (stop < 0) return nullptr;
-  while (!stop && !t.jobs.empty()) {
+  while (!t.jobs.empty()) {
     Job job = std::move(t.jobs.front());
     t.jobs.pop_front();
     auto it = t.entries.find(job.hash);
@@ -547,13 +542,15 @@ PyObject* py_compiled(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexce
   Py_RETURN_NONE;
 }
 
-PyObject* py_resume(PyObject*, PyObject*) noexcept {
+PyObject* py_resume(PyObject*, PyObject* child) noexcept {
+  const int is_child = PyObject_IsTrue(child);
+  if (is_child < 0) return nullptr;
   Table& t = table();
-  // After fork the worker thread is gone (child) or was stopped (parent, before fork).
+  // In the parent the worker lives on and resumes the job it had (its compile waited at the fork
+  // gate): nothing to do. In the child that worker is gone: attached entries, whose compile will
+  // never finish, go back to observing, and queued jobs get a new worker.
+  if (!is_child) Py_RETURN_NONE;
   t.worker_running = false;
-  // A job the worker had taken but not finished cannot be in flight here (the worker is joined
-  // before fork); in the child, attached entries of a compile that never finished go back to
-  // observing so they are compiled again.
   for (auto& [hash, entry] : t.entries) {
     if (entry.state == State::kAttached) {
       entry.state = State::kObserving;
@@ -573,11 +570,14 @@ PyObject* py_preload(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexcep
   const char* path = PyUnicode_AsUTF8(args[0]);
   if (path == nullptr) return nullptr;
   void* handle;
-  Py_BEGIN_ALLOW_THREADS
-      // The flags Python's own import uses (RTLD_NOW, local): the import later finds it loaded. The
-      // handle is kept: the module stays loaded for the process anyway.
-      handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  Py_END_ALLOW_THREADS if (handle == nullptr) {
+  Py_BEGIN_ALLOW_THREADS {
+    fork_gate::Scope loading;  // dlopen's locks must not be copied held into a forked child
+    // The flags Python's own import uses (RTLD_NOW, local): the import later finds it loaded. The
+    // handle is kept: the module stays loaded for the process anyway.
+    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  }
+  Py_END_ALLOW_THREADS
+  if (handle == nullptr) {
     PyErr_Format(PyExc_ImportError, "cannot load %s: %s", path, dlerror());
     return nullptr;
   }

@@ -81,16 +81,17 @@ PyObject* py_configure(PyObject* module, PyObject* const* args, Py_ssize_t nargs
 PyObject* py_stats(PyObject* module, PyObject* unused) noexcept;
 // _shape_reset() -> None: forget every shape and counter (tests, configure(jit=...)).
 PyObject* py_reset(PyObject* module, PyObject* unused) noexcept;
-// _shape_take_job(stop, /) -> (job, sample) | None. None means no work (or stop): the worker
-// exits, and the runtime starts a new one for the next hot shape.
-PyObject* py_take_job(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
+// _shape_take_job() -> (job, sample) | None. None means no work: the worker's job ends, and the
+// runtime submits a new one for the next hot shape.
+PyObject* py_take_job(PyObject* module, PyObject* unused) noexcept;
 // _shape_attach(job, nodes, root, /) -> Encoder | None: the encoder for an inferred description,
 // attached to the job's shape (None: the shape was evicted meanwhile).
 PyObject* py_attach(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
 // _shape_compiled(job, ok, ms, code_bytes, /) -> None: the job's outcome, for jit_stats().
 PyObject* py_compiled(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;
-// _shape_resume() -> None: after a fork (both sides), restart the worker if jobs are queued.
-PyObject* py_resume(PyObject* module, PyObject* unused) noexcept;
+// _shape_resume(child, /) -> None: after a fork; in the child, requeue what the lost worker had
+// and start a new one if jobs are queued.
+PyObject* py_resume(PyObject* module, PyObject* child) noexcept;
 // _shape_preload(path, /) -> None: dlopen(path) without the GIL, so that importing the JIT module
 // afterwards does not hold the GIL while libLLVM loads.
 PyObject* py_preload(PyObject* module, PyObject* const* args, Py_ssize_t nargs) noexcept;

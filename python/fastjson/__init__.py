@@ -134,6 +134,13 @@ def _finish_jit_import_before_fork() -> None:
 
 
 _os.register_at_fork(before=_finish_jit_import_before_fork)
+# Compiles run without the GIL, inside the runtime's fork gate: a fork waits for them, so that no
+# child inherits LLVM's locks held by a thread it does not have (runtime/fork_gate.h).
+_os.register_at_fork(
+    before=_fastjson._fork_gate_close,
+    after_in_parent=lambda: _fastjson._fork_gate_open(False),
+    after_in_child=lambda: _fastjson._fork_gate_open(True),
+)
 
 
 def _warn(message: str) -> None:

@@ -1,7 +1,7 @@
 """The transparent shape JIT's worker: compiles the shapes fastjson.dumps found hot.
 
 The runtime (runtime/shape_table.cpp) queues a hot shape with a sample value and calls _kick(); a
-worker thread takes the jobs one by one, infers a schema from the sample (_shape_infer.py), makes
+job on fastjson's compile thread (_worker.py) takes the shapes one by one, infers a schema from the sample (_shape_infer.py), makes
 a shape encoder and compiles it with fastjson._jit (loaded here, on first use: the caller never
 waits for LLVM). Any failure is logged and leaves the shape on the generic path.
 """
@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 
 from fastjson import _fastjson as _c
+from fastjson import _worker
 
-_thread: threading.Thread | None = None
-_pause = False  # set around os.fork(): the worker stops after its current job
 _jit = None
 _log = logging.getLogger("fastjson")
 
@@ -24,12 +22,10 @@ _log = logging.getLogger("fastjson")
 def _kick(now: bool) -> None:
     """Called by the runtime inside dumps when a shape becomes hot: start the worker, or (with
     configure(background=False)) compile right here."""
-    global _thread
     if now:
         _work()
-        return
-    _thread = threading.Thread(target=_work, name="fastjson-shape-jit", daemon=False)
-    _thread.start()
+    else:
+        _worker.submit(_work)
 
 
 def _load_jit():  # -> the fastjson._jit module, or None when this build has no JIT
@@ -70,7 +66,7 @@ def _compile(job: int, sample: object) -> None:
 
 def _work() -> None:
     while True:
-        job = _c._shape_take_job(_pause)
+        job = _c._shape_take_job()
         if job is None:
             return
         _compile(*job)
@@ -78,29 +74,13 @@ def _work() -> None:
 
 
 def wait() -> None:
-    """Wait until the worker has compiled every shape queued so far (benchmarks and tests)."""
-    thread = _thread
-    if thread is not None and thread is not threading.current_thread():
-        thread.join()
+    """Wait until every shape queued so far is compiled (benchmarks and tests)."""
+    _worker.wait()
 
 
-def _before_fork() -> None:
-    # A compile in flight holds the JIT session's lock: in the child, that lock would stay held
-    # by a thread that does not exist there. Let the current job finish (the rest stay queued),
-    # and the background -O2 compiles too.
-    global _pause
-    _pause = True
-    thread = _thread
-    if thread is not None and thread is not threading.current_thread():
-        thread.join()
-    if _jit is not None:
-        _jit._wait()
+def _after_fork_in_child() -> None:
+    # Registered after _worker's hook (imported above), so a new compile thread can start here.
+    _c._shape_resume(True)
 
 
-def _after_fork() -> None:
-    global _pause
-    _pause = False
-    _c._shape_resume()  # restarts the worker (in either process) if jobs are queued
-
-
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -100,10 +100,7 @@ class ShapeTableFlow : public ::testing::Test {
     return PyLong_AsLongLong(PyDict_GetItemString(stats.get(), name));
   }
 
-  Ref take_job() {
-    PyObject* stop = Py_False;
-    return Ref::steal(shapes::py_take_job(nullptr, &stop, 1));
-  }
+  Ref take_job() { return Ref::steal(shapes::py_take_job(nullptr, nullptr)); }
 
   Ref calls_;
 };

@@ -137,10 +137,9 @@ def _wait_child(pid: int, timeout: float) -> int:
 
 
 def test_fork_while_compiles_are_in_flight():
-    # Each compile() leaves a background -O2 compile running; fork right after a burst of them.
-    # Every child must compile, dump and load correctly and exit; the parent's encoders keep
-    # working. (Forking while *another thread* keeps calling compile() is not covered: see the
-    # report of issue 7; the JIT's at-fork wait does not return while compiles keep starting.)
+    # Each compile() leaves a background -O2 compile queued or running; fork right after a burst
+    # of them. Every child must compile, dump and load correctly and exit; the parent's encoders
+    # keep working.
     compiled = []
     codes = []
     for round_ in range(12):
@@ -155,6 +154,49 @@ def test_fork_while_compiles_are_in_flight():
     for i, enc in compiled:
         value = {f"fork{i}": i, "v": ["x"]}
         assert enc.dumps(value) == ref(value)
+
+
+def test_fork_while_another_thread_keeps_compiling():
+    # A pre-fork server's master may fork while another of its threads is inside compile() (the
+    # -O0 compile runs on that thread, without the GIL) or while the compile thread runs an -O2
+    # one: the fork waits at the runtime's fork gate, so no child inherits LLVM's locks held.
+    # Neither the children nor the parent may hang, and both keep compiling.
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    made = [0]
+
+    def compiler() -> None:
+        try:
+            i = 0
+            while not stop.is_set():
+                enc = fastjson.compile({f"bg{i}": int, "w": [float]})
+                value = {f"bg{i}": i, "w": [0.5]}
+                assert enc.dumps(value) == ref(value)
+                i += 1
+                made[0] = i
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    thread = threading.Thread(target=compiler)
+    thread.start()
+    try:
+        codes = []
+        for _ in range(10):
+            while made[0] < len(codes) + 1:  # fork only while compiles keep starting
+                time.sleep(0.001)
+            pid = os.fork()
+            if pid == 0:
+                os._exit(_child_checks())
+            codes.append(_wait_child(pid, 120))
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+    assert not thread.is_alive(), "the compiling thread hangs"
+    assert errors == []
+    assert codes == [0] * 10
+    fastjson._jit._wait()
+    enc = fastjson.compile({"after": [int]})
+    assert enc.dumps({"after": [1, 2]}) == b'{"after":[1,2]}'
 
 
 # --- a million calls -------------------------------------------------------------------------------
