@@ -453,16 +453,33 @@ class Encoders:
             jit._install_tuned(enc, *tier)
             assert enc.jit is True, desc
             paths[name] = enc.dumps
-        # The transparent JIT (issue 4: fastjson.dumps compiling the shapes it sees) is one more
-        # entry here once it exists, e.g. paths["transparent"] = a warmed-up fastjson.dumps.
+        # The transparent JIT: fastjson.dumps with the value's shape compiled (check_encoders
+        # compares it with the generic encoder, not with the schema paths: it infers its own
+        # schema from the value, and falls back to the generic encoder wherever a guard fails).
         return paths
+
+
+def transparent_dumps(value: object) -> object:
+    """fastjson.dumps after its transparent JIT has compiled `value`'s shape: threshold 1, on
+    this thread, kept without timing trials; the JIT's configuration is restored afterwards."""
+    before = fastjson.configure()
+    fastjson.configure(jit=True, threshold=1, background=False, trials=0)
+    try:
+        try:
+            fastjson.dumps(value)  # makes the shape hot and compiles it
+        except fastjson.JSONEncodeError:
+            pass
+        return fastjson.dumps(value)
+    finally:
+        fastjson.configure(**{k: before[k] for k in ("jit", "threshold", "background", "trials")})
 
 
 ENCODERS = Encoders()
 
 
 def check_encoders(data: bytes) -> None:
-    """Generic, interpreter and JIT paths: the same bytes and the same errors on the same values."""
+    """Generic, interpreter, JIT and transparent-JIT paths: the same bytes and the same errors on
+    the same values."""
     src = Source(data)
     desc = gen_schema(src)
     paths = ENCODERS.paths(desc)
@@ -474,7 +491,9 @@ def check_encoders(data: bytes) -> None:
         first = outcomes["interpreter"]
         for name, got in outcomes.items():
             assert got == first, (data, desc, name, got, first)
-        generic = _outcome(fastjson.dumps, value)
+        generic = _outcome(_fastjson._generic_dumps, value)
+        transparent = _outcome(transparent_dumps, value)
+        assert transparent == generic, (data, desc, transparent, generic)
         if first[0] == "ok":
             # A value the schema takes is written exactly as fastjson.dumps writes it.
             assert generic == first, (data, desc, generic, first)

@@ -39,3 +39,20 @@ def test_nan_key_found_by_fuzzing():
     assert fastjson.dumps([{float("nan"): None}]) == b'[{"NaN":null}]'
     with pytest.raises(fastjson.JSONEncodeError):
         fastjson.dumps({"k": float("nan")})
+
+
+def test_the_encoders_check_runs_compiled_shapes_of_the_transparent_jit():
+    # The encoders target compares fastjson.dumps with its shapes compiled against the generic
+    # encoder: on the committed seeds, compiled shape code must actually have run (hits), or the
+    # comparison would be generic against generic.
+    import fastjson
+    from fastjson import _fastjson
+
+    _fastjson._shape_reset()  # the seeds above compiled these shapes already
+    before = fastjson.jit_stats()
+    for path in sorted((FUZZ / "corpus" / "encoders").glob("*")):
+        harness.CHECKS["encoders"](path.read_bytes())
+    after = fastjson.jit_stats()
+    assert after["compiled"] > before["compiled"]
+    assert after["hits"] > before["hits"]
+    assert fastjson.configure()["threshold"] == 32  # the harness restored the configuration
