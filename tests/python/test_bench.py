@@ -96,6 +96,8 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     assert warmup["stats"]["compiled"] == 1 and warmup["calls_before_steady"] > 32
     assert doc["compile_time"]["median_ms"] > 0 and doc["compile_time"]["target_median_ms"] == 5.0
     assert {"fastjson", "json"} <= set(doc["libraries"])
+    assert doc["meta"]["clock"] == "cpu"  # the default: thread CPU time per call
+    assert "runs of >= 5 ms thread CPU time each, median" in proc.stdout.splitlines()[0]
     assert list(doc["results"]) == ["record1"]
     for op in ("dumps", "loads"):
         for lib in ("fastjson", "json"):
