@@ -3,6 +3,7 @@
 
 #include <llvm/IR/PassManager.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
@@ -61,6 +62,9 @@ void optimize(llvm::Module& module, IrPasses level) {
   if (level == IrPasses::kFull) passes.addPass(llvm::InstCombinePass());
   passes.addPass(llvm::SimplifyCFGPass());
   llvm::ModulePassManager module_passes;
+  // The node functions the emitter marks always-inline (leaves, e.g. a [lon, lat] list) go into
+  // their callers' loops first, so the passes below see them there.
+  module_passes.addPass(llvm::AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
   module_passes.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(passes)));
   module_passes.run(module, mam);
 }

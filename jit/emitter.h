@@ -30,6 +30,7 @@ inline constexpr std::string_view kStrUtf8 = "fj_str_utf8";
 inline constexpr std::string_view kPutStr = "fj_put_str_unchecked";
 inline constexpr std::string_view kPutI64 = "fj_put_i64";
 inline constexpr std::string_view kPutDouble = "fj_put_double";
+inline constexpr std::string_view kPutDoublePair = "fj_put_double_pair";
 // jit/host_helpers.h
 inline constexpr std::string_view kBlank = "fj_jit_blank";
 inline constexpr std::string_view kObjectValues = "fj_jit_object_values";

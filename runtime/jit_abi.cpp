@@ -132,6 +132,8 @@ PyObject* make_api_capsule() noexcept {
       fj_leave,       fj_str_utf8,    fj_put_str_unchecked, fj_put_i64,      fj_put_double,
       fj_tell,        fj_seek,        encoder_schema,       encoder_install,
       fork_gate::enter, fork_gate::leave,
+      // The formatter itself: a wrapper cost 9 instructions per [lon, lat] pair (callgrind).
+      format::write_double_repr_pair,
   };
   return PyCapsule_New(const_cast<FjApi*>(&api), FJ_API_CAPSULE_NAME, nullptr);
 }

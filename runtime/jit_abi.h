@@ -128,6 +128,9 @@ struct FjApi {
   // runtime/fork_gate.h: bracket work done without the GIL that a fork must not cut (compiles).
   void (*fork_gate_enter)() noexcept;
   void (*fork_gate_leave)() noexcept;
+  // a, b finite: writes "repr(a),repr(b)" (a [lon, lat] pair: one call, register saves once);
+  // needs 2 * FJ_MAX_FLOAT_CHARS + 1 bytes of room. Imported as fj_put_double_pair.
+  char* (*put_double_pair)(char*, double, double) noexcept;
 };
 
 // The helpers as (symbol, FjApi field) pairs, for binding the names JIT'd code imports:
@@ -136,7 +139,8 @@ struct FjApi {
 // clang-format off
 #define FJ_API_HELPERS(X)                                                                     \
   X(reserve) X(write_str) X(write_int) X(write_float) X(encode_node) X(path_index) X(path_key) \
-  X(enter) X(leave) X(str_utf8) X(put_str_unchecked) X(put_i64) X(put_double) X(tell) X(seek)
+  X(enter) X(leave) X(str_utf8) X(put_str_unchecked) X(put_i64) X(put_double) X(tell) X(seek) \
+  X(put_double_pair)
 // clang-format on
 
 // Imports the table; nullptr with ImportError set if _fastjson is missing or of another ABI.

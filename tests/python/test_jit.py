@@ -233,6 +233,25 @@ def test_guard_failures_give_the_interpreters_bytes_and_errors(tier):
     assert_same(list[Record], [values[:7], [good, good, 1], [good] * 3 + [{**good, "tags": [None]}]], tier)
 
 
+@pytest.mark.parametrize("tier", TIERS)
+def test_float_pairs_match_the_interpreter(tier):
+    # Two-float lists ([lon, lat]) take a path of their own in native code (one formatting call,
+    # no guard loop): every way a pair can differ from two finite exact floats leaves it.
+    class FloatSub(float):
+        pass
+
+    pairs = [[1.5, -2.25], [0.1, 1e22], [5e-324, -0.0], [1e16, 123456789.12345678],
+             [float("nan"), 1.0], [1.0, float("inf")], [FloatSub(2.5), 1.0], [1.0, 2],
+             [True, 1.0], [1.0], [], [1.0, 2.0, 3.0], (4.5, 5.5), [1.0, "x"]]
+    for schema in (list[list[float]], list[list[float | int]], list[tuple[float, ...]]):
+        assert_same(schema, [pairs, *([p] for p in pairs)], tier)
+    enc = native(list[list[float]], tier)
+    assert enc.dumps([[1.5, -2.25], [0.1, 1e22]]) == b"[[1.5,-2.25],[0.1,1e+22]]"
+    with pytest.raises(fastjson.JSONEncodeError, match=r"^Out of range float values are not JSON "
+                       r"compliant: nan - at \$\[0\]\[0\]$"):
+        enc.dumps([[float("nan"), 1.0]])
+
+
 def test_errors_name_the_path():
     good = {"id": 1, "name": "n", "email": "e", "score": 1.5, "active": True, "tags": ["t"], "parent": None}
     enc = native(list[Record])
