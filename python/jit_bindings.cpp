@@ -221,5 +221,7 @@ PYBIND11_MODULE(_jit, m) {
         "Phase timings (ms) of the last successful compile of a tier (1: -O0, 2: -O2).");
   m.def("_install_tuned", &install_tuned, py::arg("encoder"), py::arg("codegen"), py::arg("passes"),
         "One compile with a chosen backend level (0-3) and IR passes ('none', 'cheap', 'full').");
-  m.attr("_wait") = py::module_::import("fastjson._worker").attr("wait");
+  // Imported when called, not here: the fuzz targets initialize this module before the package.
+  m.def("_wait", [] { py::module_::import("fastjson._worker").attr("wait")(); },
+        "Wait for the background compiles submitted so far (python/fastjson/_worker.py).");
 }
