@@ -56,3 +56,26 @@ def test_the_encoders_check_runs_compiled_shapes_of_the_transparent_jit():
     assert after["compiled"] > before["compiled"]
     assert after["hits"] > before["hits"]
     assert fastjson.configure()["threshold"] == 32  # the harness restored the configuration
+
+
+def test_the_jit_module_initializes_before_the_package():
+    # The fuzz targets register fastjson._jit (statically linked) before the fastjson package can
+    # be imported: its initialization must not import the package (it once did, and every fuzz
+    # target aborted at start while `make test` stayed green).
+    import subprocess
+    import textwrap
+
+    import fastjson._jit as jit
+
+    code = textwrap.dedent(f"""
+        import importlib.machinery, importlib.util, sys
+        loader = importlib.machinery.ExtensionFileLoader("fastjson._jit", {jit.__file__!r})
+        spec = importlib.util.spec_from_file_location("fastjson._jit", {jit.__file__!r}, loader=loader)
+        module = importlib.util.module_from_spec(spec)
+        assert "fastjson" not in sys.modules
+        print(sorted(name for name in vars(module) if not name.startswith("__")))
+    """)
+    proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    assert "'install'" in proc.stdout and "'_wait'" in proc.stdout
