@@ -113,6 +113,7 @@ llvm::Expected<std::shared_ptr<Session>> shared_session(const FjApi& api,
   if (!created) return created.takeError();
   const std::vector<HostSymbol> symbols = host_symbols(api);
   if (llvm::Error err = (*created)->define_host_symbols(symbols)) return err;
+  (*created)->set_writer_end_offset(api.writer_end_offset);
   session = std::move(*created);
   logger().debug("LLVM session (codegen -O{}) ready in {:.2f} ms", int(level), ms_since(start));
   return session;
@@ -132,6 +133,7 @@ llvm::Expected<Prepared> prepare(const schema::Schema& schema, const Session& se
   if (compile_options.codegen != llvm::CodeGenOptLevel::None) {
     options.low_address_symbols = session.low_address_symbols();
   }
+  options.writer_end_offset = session.writer_end_offset();
   auto module = emit_module(schema, *out.context, session.data_layout(), options);
   if (!module) return module.takeError();
   out.module = std::move(*module);

@@ -59,6 +59,9 @@ struct EmitOptions {
   bool dict_internals = true;
   // Imported data symbols whose addresses are below 2 GiB (see compile.cpp).
   std::set<std::string> low_address_symbols;
+  // FjApi::writer_end_offset: room is tested in line, fj_reserve called only when short (0: every
+  // reservation calls fj_reserve).
+  size_t writer_end_offset = 0;
 };
 
 // Builds the module for `schema`. Keys are compared by the address of the schema's interned key

@@ -62,6 +62,9 @@ class Session : public std::enable_shared_from_this<Session> {
   llvm::Error define_host_symbols(llvm::ArrayRef<HostSymbol> symbols);
   // The host symbols defined so far whose addresses fit a sign-extended 32-bit immediate.
   std::set<std::string> low_address_symbols() const;
+  // FjApi::writer_end_offset of the runtime whose helpers were defined (0: unknown).
+  size_t writer_end_offset() const noexcept { return writer_end_offset_; }
+  void set_writer_end_offset(size_t offset) noexcept { writer_end_offset_ = offset; }
 
   // Adds `module` as a new unit, compiles it (at lookup, on this thread) and returns its code with
   // the address of the function `entry`. On failure nothing of the unit stays in the session.
@@ -75,6 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::mutex compile_mutex_;
   size_t object_bytes_ = 0;  // of the last object linked; written under compile_mutex_
+  size_t writer_end_offset_ = 0;  // set once, before the session is shared
   mutable std::mutex mutex_;  // guards low_address_symbols_
   std::set<std::string> low_address_symbols_;
 };

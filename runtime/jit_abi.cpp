@@ -2,6 +2,8 @@
 // generic encoder's writers, and the FjApi table behind the _C_API capsule.
 #include "runtime/jit_abi.h"
 
+#include <memory>
+
 #include "runtime/compiled_encoder.h"
 #include "runtime/escape.h"
 #include "runtime/fork_gate.h"
@@ -125,6 +127,19 @@ char* fj_seek(fj_ctx* ctx, size_t offset) noexcept {
 
 namespace fastjson::encode {
 
+namespace {
+
+// Measured on a real context rather than with offsetof, which the standard leaves undefined for
+// classes like these (private members, non-trivial constructors).
+size_t measure_writer_end_offset() noexcept {
+  static const schema::Schema empty;
+  auto probe = std::make_unique<fj_ctx>(empty);
+  const char* base = reinterpret_cast<const char*>(probe.get());
+  return size_t(reinterpret_cast<const char*>(probe->generic().writer().end_slot()) - base);
+}
+
+}  // namespace
+
 PyObject* make_api_capsule() noexcept {
   static const FjApi api = {
       FJ_ABI_VERSION, sizeof(FjApi),  fj_reserve,           fj_write_str,    fj_write_int,
@@ -133,7 +148,7 @@ PyObject* make_api_capsule() noexcept {
       fj_tell,        fj_seek,        encoder_schema,       encoder_install,
       fork_gate::enter, fork_gate::leave,
       // The formatter itself: a wrapper cost 9 instructions per [lon, lat] pair (callgrind).
-      format::write_double_repr_pair,
+      format::write_double_repr_pair, measure_writer_end_offset(),
   };
   return PyCapsule_New(const_cast<FjApi*>(&api), FJ_API_CAPSULE_NAME, nullptr);
 }

@@ -131,6 +131,10 @@ struct FjApi {
   // a, b finite: writes "repr(a),repr(b)" (a [lon, lat] pair: one call, register saves once);
   // needs 2 * FJ_MAX_FLOAT_CHARS + 1 bytes of room. Imported as fj_put_double_pair.
   char* (*put_double_pair)(char*, double, double) noexcept;
+  // Byte offset, in an fj_ctx, of the output buffer's usable end (a char*), or 0 if unknown. While
+  // JIT code runs, its cursor is the write position: `end - cursor >= n` (signed) means n bytes
+  // of room without calling fj_reserve. Valid for the process's lifetime.
+  size_t writer_end_offset;
 };
 
 // The helpers as (symbol, FjApi field) pairs, for binding the names JIT'd code imports:

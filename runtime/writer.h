@@ -38,6 +38,9 @@ class Writer {
     return grow(n);
   }
   char* cursor() noexcept { return pos_; }
+  // Where the usable end is kept: JIT'd code reads it to test room in line (FjApi
+  // writer_end_offset), and calls fj_reserve only when the room is short.
+  char* const* end_slot() const noexcept { return &end_; }
   void advance_to(char* p) noexcept { pos_ = p; }
   void put(char c) noexcept { *pos_++ = c; }
   void put(const char* s, size_t n) noexcept {

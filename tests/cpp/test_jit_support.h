@@ -100,6 +100,12 @@ inline char* mock_put_double(char* cursor, double v) noexcept {
   if (out.find_first_of(".e") == std::string::npos) out += ".0";  // repr(1.0) == "1.0"
   return put(cursor, out);
 }
+inline char* mock_put_double_pair(char* cursor, double a, double b) noexcept {
+  EXPECT_GE(current->room(cursor), size_t(2 * FJ_MAX_FLOAT_CHARS + 1));
+  cursor = mock_put_double(cursor, a);
+  *cursor++ = ',';
+  return mock_put_double(cursor, b);
+}
 
 inline char* mock_encode_node(fj_ctx* c, char* cursor, uint32_t node, PyObject*) noexcept {
   c->interpreted.push_back(node);
@@ -153,7 +159,9 @@ inline const FjApi& mock_api() {
       mock_unused_write, mock_unused_write, mock_encode_node, mock_path_index,
       mock_path_key,     mock_enter,        mock_leave,       mock_str_utf8,
       mock_put_str,      mock_put_i64,      mock_put_double,  mock_tell,
-      mock_seek,         nullptr,           nullptr};
+      mock_seek,         nullptr,           nullptr,          nullptr,
+      nullptr,           mock_put_double_pair,
+      0};  // writer_end_offset: unknown, so every reservation calls mock_reserve (and is checked)
   return api;
 }
 
