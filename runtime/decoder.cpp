@@ -5,6 +5,7 @@
 #include <string>
 
 #include "runtime/decode_exact.h"
+#include "runtime/decode_indexed.h"
 #include "runtime/decode_input.h"
 #include "runtime/decode_parser.h"
 #include "runtime/decode_stage2.h"
@@ -49,37 +50,24 @@ constexpr const char* kInvalidUtf8 = "Invalid UTF-8";
 PyObject* loads(PyObject* data) noexcept {
   Input input;
   if (!input.open(data)) return nullptr;
-  const size_t n = input.size();
-  // Empty documents, documents past simdjson's 4 GiB limit and strs holding lone surrogates
-  // (not UTF-8) go straight to the exact path.
-  if (n > 0 && n <= simdjson::SIMDJSON_MAXSIZE_BYTES && !input.has_surrogates()) [[likely]] {
-    ParserLease lease;
-    if (!lease) return PyErr_NoMemory();
-    ParserState& state = lease.state();
-    if (!state.reserve(n)) return PyErr_NoMemory();
-    const uint8_t* buf = input.data();
-    if (!input.readable_in_place()) {
-      state.load(input.data(), n);
-      buf = state.input.get();
-    }
-    // Stage 1 rejects invalid UTF-8, raw control characters in strings and unclosed strings;
-    // the exact path then says where.
-    if (state.indexer->stage1(buf, n, simdjson::stage1_mode::regular) == simdjson::SUCCESS)
-        [[likely]] {
-      // The build allocates one GC container per JSON array/object and creates nothing
-      // collectable (everything is reachable from the result), yet with the collector on,
-      // every 700 allocations start a collection that traverses the partial result, and older
-      // generations get re-traversed as it grows: about a third of all time on
-      // citm_catalog.json (perf). With it off, the one young-generation pass runs at the next
-      // allocation instead. No Python code runs during the build, so nothing can observe it.
-      const bool gc_was_enabled = PyGC_Disable();
-      PyObject* value = nullptr;
-      const FastResult result = parse_fast(state, buf, n, &value);
-      if (gc_was_enabled) PyGC_Enable();
-      if (result == FastResult::kValue) return value;
-      if (result == FastResult::kPyError) return nullptr;
-    }
-  }
+  PyObject* value = nullptr;
+  FastResult result = FastResult::kFallback;
+  const Indexed indexed =
+      with_structural_index(input, [&](ParserState& state, const uint8_t* buf, size_t n) {
+        // The build allocates one GC container per JSON array/object and creates nothing
+        // collectable (everything is reachable from the result), yet with the collector on,
+        // every 700 allocations start a collection that traverses the partial result, and
+        // older generations get re-traversed as it grows: about a third of all time on
+        // citm_catalog.json (perf). With it off, the one young-generation pass runs at the
+        // next allocation instead. No Python code runs during the build, so nothing can
+        // observe it.
+        const bool gc_was_enabled = PyGC_Disable();
+        result = parse_fast(state, buf, n, &value);
+        if (gc_was_enabled) PyGC_Enable();
+      });
+  if (indexed == Indexed::kNoMemory) return nullptr;
+  if (result == FastResult::kValue) return value;
+  if (result == FastResult::kPyError) return nullptr;
   return loads_exact(input);
 }
 

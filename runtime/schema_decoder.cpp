@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "runtime/decode_indexed.h"
 #include "runtime/decode_input.h"
 #include "runtime/decode_instance.h"
 #include "runtime/decode_stage2.h"
@@ -1145,43 +1146,32 @@ PyObject* typed_loads(const schema::Schema& schema, const DecodePlan& plan, PyOb
                       const DecodeOptions& options) noexcept {
   Input input;
   if (!input.open(data)) return nullptr;
-  const size_t n = input.size();
-  if (n > 0 && n <= simdjson::SIMDJSON_MAXSIZE_BYTES && !input.has_surrogates()) [[likely]] {
-    ParserLease lease;
-    if (!lease) return PyErr_NoMemory();
-    ParserState& state = lease.state();
-    if (!state.reserve(n)) return PyErr_NoMemory();
-    const uint8_t* buf = input.data();
-    if (!input.readable_in_place()) {
-      state.load(input.data(), n);
-      buf = state.input.get();
-    }
-    if (state.indexer->stage1(buf, n, simdjson::stage1_mode::regular) == simdjson::SUCCESS)
-        [[likely]] {
-      // As in loads (decoder.cpp): the collector is paused while no Python code can run, which
-      // is the case unless the schema makes dataclasses (their __init__ runs).
-      const bool pause_gc = !plan.runs_python;
-      const bool gc_was_enabled = pause_gc && PyGC_Disable();
-      PyObject* value = nullptr;
-      TypedStage2 walk(state, buf, n, schema, plan, options);
-      const TypedResult result = walk.run(schema.root, &value);
-      if (gc_was_enabled) PyGC_Enable();
-      switch (result) {
-        case TypedResult::kValue:
-          return value;
-        case TypedResult::kPyError:
-          return nullptr;
-        case TypedResult::kMismatch:
-          walk.raise(input);
-          return nullptr;
-        case TypedResult::kSyntax:
-          break;
-      }
-    }
+  PyObject* value = nullptr;
+  TypedResult result = TypedResult::kSyntax;
+  const Indexed indexed =
+      with_structural_index(input, [&](ParserState& state, const uint8_t* buf, size_t n) {
+        // As in loads (decoder.cpp): the collector is paused while no Python code can run,
+        // which is the case unless the schema makes dataclasses (their __init__ runs).
+        const bool pause_gc = !plan.runs_python;
+        const bool gc_was_enabled = pause_gc && PyGC_Disable();
+        TypedStage2 walk(state, buf, n, schema, plan, options);
+        result = walk.run(schema.root, &value);
+        if (gc_was_enabled) PyGC_Enable();
+        if (result == TypedResult::kMismatch) walk.raise(input);
+      });
+  if (indexed == Indexed::kNoMemory) return nullptr;
+  switch (result) {
+    case TypedResult::kValue:
+      return value;
+    case TypedResult::kPyError:
+    case TypedResult::kMismatch:
+      return nullptr;
+    case TypedResult::kSyntax:
+      break;
   }
   // Malformed JSON: the exact path says where, as fastjson.loads does. It accepts a document
   // only where the fast path cannot go (past simdjson's 4 GiB limit).
-  PyObject* value = loads_exact(input);
+  value = loads_exact(input);
   if (value == nullptr) return nullptr;
   Py_DECREF(value);
   PyErr_SetString(PyExc_ValueError, "typed decoding is limited to documents of up to 4 GiB");
