@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 
 from fastjson import _fastjson as _c
@@ -30,6 +31,10 @@ def _kick(now: bool) -> None:
 
 def _load_jit():  # -> the fastjson._jit module, or None when this build has no JIT
     global _jit
+    if _jit is None and "fastjson._jit" in sys.modules:
+        # Loaded already (by compile(), or registered by an embedding program such as the fuzz
+        # targets, where the module has no spec to find).
+        _jit = sys.modules["fastjson._jit"]
     if _jit is None:
         import importlib.util
 

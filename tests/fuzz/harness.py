@@ -464,11 +464,15 @@ def transparent_dumps(value: object) -> object:
     this thread, kept without timing trials; the JIT's configuration is restored afterwards."""
     before = fastjson.configure()
     fastjson.configure(jit=True, threshold=1, background=False, trials=0)
+    failures = fastjson.jit_stats()["compile_failures"]
     try:
         try:
             fastjson.dumps(value)  # makes the shape hot and compiles it
         except fastjson.JSONEncodeError:
             pass
+        # A shape the JIT could not compile is a JIT bug (or, as once in the fuzz targets, a JIT
+        # that could not even be loaded): the comparison below would be generic against generic.
+        assert fastjson.jit_stats()["compile_failures"] == failures, value
         return fastjson.dumps(value)
     finally:
         fastjson.configure(**{k: before[k] for k in ("jit", "threshold", "background", "trials")})
