@@ -305,7 +305,6 @@ py::dict timings(int tier) {
   return out;
 }
 
-
 py::dict cache_stats() {
   const jit::CacheStats stats = jit::CodeCache::instance().stats();
   py::dict out, rejects;
@@ -375,5 +374,4 @@ PYBIND11_MODULE(_jit, m) {
   // Imported when called, not here: the fuzz targets initialize this module before the package.
   m.def("_wait", [] { py::module_::import("fastjson._worker").attr("wait")(); },
         "Wait for the background compiles submitted so far (python/fastjson/_worker.py).");
-
 }
