@@ -134,6 +134,11 @@ std::optional<CacheKey> cache_key(const schema::Schema& schema, const Session& s
     return std::nullopt;
   }
   const EmitOptions options = emit_options(session, compile_options);
+  // Every emitter option shapes the code, so every one is in the key below: a member added to
+  // EmitOptions must be added here too (this assertion fails to remind whoever adds one).
+  static_assert(sizeof(EmitOptions) == sizeof(std::string) + sizeof(std::set<std::string>) +
+                                           2 * alignof(std::set<std::string>),
+                "EmitOptions changed: add the new member to the code cache key");
   const CPythonLayout& l = cpython_layout();
   std::string m = "fastjson code cache key\n";
   m += "generator " + generator + " abi " + std::to_string(FJ_ABI_VERSION) + "\n";
