@@ -9,6 +9,7 @@ import dataclasses
 import gc
 import itertools
 import json
+import os
 import platform
 import statistics
 import sys
@@ -805,6 +806,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _clock
     args = parse_args(argv)
     _clock = CLOCKS[args.clock]
+    # Compile times are measured compiling: no code cache here or in the subprocesses (cache.py
+    # measures the cache, in directories of its own).
+    os.environ["FASTJSON_CACHE"] = "0"
     try:
         variants = fastjson_variants()
     except ImportError as exc:
@@ -837,6 +841,12 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{compile_time['median_ms']:.2f} ms (target <= {COMPILE_TIME_TARGET_MS:g} ms: {met}); "
           f"first compile in a fresh process (loads LLVM): {compile_time['first_in_process_ms']:.1f} ms")
 
+    import cache  # bench/cache.py
+
+    code_cache = {"load_vs_compile": cache.measure_load_vs_compile(),
+                  "first_request": cache.measure_first_request(3 if args.quick else 7)}
+    print("\n" + cache.report(code_cache["load_vs_compile"], code_cache["first_request"]))
+
     shapes = None
     if "dumps" in args.ops and any(lib.name == TRANSPARENT for lib in libs):
         shapes = fastjson_shape_report(args.runs)
@@ -844,6 +854,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     doc = results_document(results, libs, missing, meta)
     doc["compile_time"] = compile_time
+    doc["code_cache"] = code_cache
     if shapes is not None:
         doc["transparent_jit"] = {k: v for k, v in shapes.items() if k != "text"}
     (args.out / "results.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -1,6 +1,7 @@
 // Glue: schema -> LLVM module -> ORC session -> entry point, with timing and logging.
 #include "jit/compile.h"
 
+#include <llvm/Config/llvm-config.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Transforms/IPO/AlwaysInliner.h>
@@ -69,9 +70,149 @@ void optimize(llvm::Module& module, IrPasses level) {
   module_passes.run(module, mam);
 }
 
-std::atomic<uint64_t> next_unit{0};
+// The emitter's options for a compile: derived in one place, since they are part of the key.
+EmitOptions emit_options(const Session& session, const CompileOptions& compile_options) {
+  EmitOptions options;
+  // Absolute-symbol globals save a GOT load per type check, but FastISel cannot materialize them
+  // and hands whole blocks to SelectionDAG (-O0 codegen 1.5 ms -> 4 ms for 10 fields).
+  if (compile_options.codegen != llvm::CodeGenOptLevel::None) {
+    options.low_address_symbols = session.low_address_symbols();
+    options.absolute_key_symbols = true;
+  }
+  options.writer_end_offset = session.writer_end_offset();
+  return options;
+}
+
+void put_number(std::string& out, uint64_t v) {
+  out += std::to_string(v);
+  out += ' ';
+}
+void put_text(std::string& out, std::string_view text) {
+  put_number(out, text.size());
+  out += text;
+}
 
 }  // namespace
+
+std::string schema_bytes(const schema::Schema& schema) {
+  // Every member the emitter (or the runtime's reading of the code's node numbers) depends on,
+  // length-prefixed so no two schemas serialize alike. Python objects (classes, literal values)
+  // are left out: the code never refers to them (those nodes go to fj_encode_node by number),
+  // and field keys are unit symbols bound at link time, identified here by their text.
+  std::string out = "schema ";
+  put_number(out, schema.nodes.size());
+  put_number(out, schema.root);
+  put_number(out, schema.runs_python);
+  put_number(out, schema.generic_fallback);
+  for (const schema::Node& n : schema.nodes) {
+    out += "\nnode ";
+    put_number(out, uint64_t(n.kind));
+    put_number(out, n.children.size());
+    for (schema::NodeId child : n.children) put_number(out, child);
+    put_number(out, n.fields.size());
+    for (const schema::Field& f : n.fields) {
+      put_text(out, f.name);
+      put_text(out, f.encoded);
+      put_number(out, f.node);
+      put_number(out, f.required);
+    }
+    put_number(out, n.required_count);
+    put_text(out, n.title);
+    put_number(out, n.literals.size());
+    put_number(out, n.cls.get() != nullptr);
+    put_number(out, n.exclude.get() != nullptr);
+    put_number(out, n.as_tuple);
+    put_number(out, n.frozen);
+  }
+  return out;
+}
+
+std::optional<CacheKey> cache_key(const schema::Schema& schema, const Session& session,
+                                  const CompileOptions& compile_options) {
+  CodeCache& cache = CodeCache::instance();
+  if (!cache.enabled() || test_hook_forced_failure()) return std::nullopt;
+  const std::string& generator = generator_identity();
+  if (generator.empty()) {
+    // Without an identity of this build, entries of another build could be taken for ours.
+    static std::once_flag once;
+    std::call_once(once, [] { logger().warn("code cache: no build id for fastjson._jit; off"); });
+    return std::nullopt;
+  }
+  const EmitOptions options = emit_options(session, compile_options);
+  // Every emitter option shapes the code, so every one is in the key below: a member added to
+  // EmitOptions must be added here too (this assertion fails to remind whoever adds one).
+  static_assert(sizeof(EmitOptions) == sizeof(std::string) + sizeof(std::set<std::string>) +
+                                           2 * alignof(std::set<std::string>) + sizeof(size_t),
+                "EmitOptions changed: add the new member to the code cache key");
+  const CPythonLayout& l = cpython_layout();
+  std::string m = "fastjson code cache key\n";
+  m += "generator " + generator + " abi " + std::to_string(FJ_ABI_VERSION) + "\n";
+  m += "runtime " + cache.runtime_identity() + "\n";
+  m += "llvm " LLVM_VERSION_STRING "\n";
+  m += "target " + session.target_description() + "\n";
+  m += "datalayout " + session.data_layout().getStringRepresentation() + "\n";
+  m += "options codegen=" + std::to_string(int(compile_options.codegen)) +
+       " passes=" + std::to_string(int(compile_options.passes)) +
+       " dict_internals=" + std::to_string(options.dict_internals) +
+       " absolute_keys=" + std::to_string(options.absolute_key_symbols) +
+       " writer_end=" + std::to_string(options.writer_end_offset) +
+       " entry=" + options.entry_name + "\nlow_address";
+  for (const std::string& name : options.low_address_symbols) m += " " + name;
+  m += "\nlayout";
+  for (int64_t v : {l.refcnt,
+                    l.type,
+                    l.var_size,
+                    l.list_items,
+                    l.tuple_items,
+                    l.long_digits,
+                    l.float_value,
+                    l.str_length,
+                    l.str_state,
+                    l.ascii_data,
+                    l.utf8_length,
+                    l.utf8,
+                    int64_t(l.compact_ascii_mask),
+                    l.dict_used,
+                    l.dict_keys,
+                    l.dict_values,
+                    l.keys_log2_index_bytes,
+                    l.keys_kind,
+                    l.keys_nentries,
+                    l.keys_indices,
+                    l.unicode_entry_size,
+                    l.general_entry_size,
+                    l.general_entry_key,
+                    int64_t(l.kind_general),
+                    int64_t(l.kind_unicode),
+                    int64_t(l.long_shift),
+                    int64_t(l.dict_internals_ok)}) {
+    m += " " + std::to_string(v);
+  }
+  m += "\n";
+  m += schema_bytes(schema);
+  return CacheKey::from_material(std::move(m));
+}
+
+std::optional<Compiled> load_cached(const CacheKey& key, std::vector<UnitSymbol> unit_symbols,
+                                    Session& session) {
+  const auto start = Clock::now();
+  std::optional<std::string> object = CodeCache::instance().load(key);
+  if (!object) return std::nullopt;
+  auto unit = session.add_object(llvm::MemoryBuffer::getMemBufferCopy(*object, "fastjson-cached"),
+                                 EmitOptions().entry_name, unit_symbols);
+  if (!unit) {
+    CodeCache::instance().reject_loaded(key, llvm::toString(unit.takeError()));
+    return std::nullopt;
+  }
+  Compiled out;
+  out.entry = reinterpret_cast<fj_entry_fn>((*unit)->entry());
+  out.unit = std::move(*unit);
+  out.timings.codegen_ms = out.timings.total_ms = ms_since(start);
+  out.from_cache = true;
+  logger().debug("loaded from the code cache in {:.3f} ms ({} bytes)", out.timings.total_ms,
+                 object->size());
+  return out;
+}
 
 std::vector<HostSymbol> host_symbols(const FjApi& api) {
   auto fn = [](auto* f) { return reinterpret_cast<const void*>(f); };
@@ -120,20 +261,16 @@ llvm::Expected<std::shared_ptr<Session>> shared_session(const FjApi& api,
 }
 
 llvm::Expected<Prepared> prepare(const schema::Schema& schema, const Session& session,
-                                 const CompileOptions& compile_options) {
+                                 const CompileOptions& compile_options,
+                                 std::optional<CacheKey> key) {
   if (test_hook_forced_failure()) return error("forced failure (FASTJSON_JIT_FAIL=1)");
   const auto start = Clock::now();
   Prepared out;
   out.options = compile_options;
   out.context = std::make_unique<llvm::LLVMContext>();
-  EmitOptions options;
-  options.entry_name = "fj_entry_" + std::to_string(next_unit.fetch_add(1));
-  // Absolute-symbol globals save a GOT load per type check, but FastISel cannot materialize them
-  // and hands whole blocks to SelectionDAG (-O0 codegen 1.5 ms -> 4 ms for 10 fields).
-  if (compile_options.codegen != llvm::CodeGenOptLevel::None) {
-    options.low_address_symbols = session.low_address_symbols();
-  }
-  options.writer_end_offset = session.writer_end_offset();
+  out.unit_symbols = key_symbols(schema);
+  out.cache_key = std::move(key);
+  const EmitOptions options = emit_options(session, compile_options);
   auto module = emit_module(schema, *out.context, session.data_layout(), options);
   if (!module) return module.takeError();
   out.module = std::move(*module);
@@ -158,11 +295,15 @@ llvm::Expected<Compiled> finish(Prepared prepared, Session& session) {
     logger().trace("optimized IR:\n{}", stream.str());
   }
   const auto codegen_start = Clock::now();
+  std::string object;
   auto unit = session.add(
       llvm::orc::ThreadSafeModule(std::move(prepared.module), std::move(prepared.context)),
-      prepared.entry_name);
+      prepared.entry_name, prepared.unit_symbols, prepared.cache_key ? &object : nullptr);
   if (!unit) return unit.takeError();
   out.timings.codegen_ms = ms_since(codegen_start);
+  // Stored only once linked here: an object that does not link is never cached.
+  if (prepared.cache_key && !object.empty())
+    CodeCache::instance().store(*prepared.cache_key, object);
   out.entry = reinterpret_cast<fj_entry_fn>((*unit)->entry());
   out.unit = std::move(*unit);
   out.timings.total_ms = out.timings.emit_ms + out.timings.optimize_ms + out.timings.codegen_ms;

@@ -4,8 +4,11 @@
 #include <llvm/Support/Error.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "jit/code_cache.h"
 #include "jit/emitter.h"
 #include "jit/log.h"
 #include "jit/session.h"
@@ -47,7 +50,8 @@ inline constexpr CompileOptions kTier2{llvm::CodeGenOptLevel::Default, IrPasses:
 struct Compiled {
   std::unique_ptr<Unit> unit;  // owns the code
   fj_entry_fn entry = nullptr;
-  CompileTimings timings;
+  CompileTimings timings;  // of a cache hit: codegen_ms = total_ms = read + link
+  bool from_cache = false;
 };
 
 // Every symbol JIT'd code may import, bound to its host address: the runtime's helpers from
@@ -69,11 +73,29 @@ struct Prepared {
   std::string description;  // the schema, for the debug log
   CompileOptions options;
   CompileTimings timings;
+  std::vector<UnitSymbol> unit_symbols;  // the schema's key objects (emitter.h key_symbols)
+  std::optional<CacheKey> cache_key;     // set: finish() stores the object file under it
 };
 
+// The code cache key of `schema` compiled with `options` in `session`: the canonical bytes of
+// the schema and everything else that shapes the code (generator build, LLVM version, target
+// CPU and features, codegen options, CPython layout and version). nullopt when the cache is off.
+// Touches no Python state.
+std::optional<CacheKey> cache_key(const schema::Schema& schema, const Session& session,
+                                  const CompileOptions& options);
+// The schema as the emitter reads it, in a canonical byte form (no addresses).
+std::string schema_bytes(const schema::Schema& schema);
+
+// The code stored under `key`, linked in `session` against `unit_symbols`; nullopt when there is
+// none or it is unusable (logged and counted by the cache; the caller compiles). No Python state.
+std::optional<Compiled> load_cached(const CacheKey& key, std::vector<UnitSymbol> unit_symbols,
+                                    Session& session);
+
 // schema -> IR. Needs the schema; on the process's first call also the GIL (cpython_layout).
+// `key`: where finish() stores the object file (from cache_key; nullopt: not stored).
 llvm::Expected<Prepared> prepare(const schema::Schema& schema, const Session& session,
-                                 const CompileOptions& options);
+                                 const CompileOptions& options,
+                                 std::optional<CacheKey> key = std::nullopt);
 // IR passes and machine code, in `session` (which compiles at options.codegen). Touches no Python
 // state: may run without the GIL and after the schema is gone.
 llvm::Expected<Compiled> finish(Prepared prepared, Session& session);

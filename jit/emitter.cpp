@@ -236,10 +236,9 @@ class Emitter {
   Value* i64c(int64_t v) { return llvm::ConstantInt::get(i64_, uint64_t(v)); }
   llvm::ConstantInt* i8c(uint8_t v) { return llvm::ConstantInt::get(i8_, v); }
   Value* null() { return llvm::ConstantPointerNull::get(ptr_); }
-  llvm::Constant* address(const void* p) {
-    return llvm::ConstantExpr::getIntToPtr(
-        llvm::ConstantInt::get(i64_, reinterpret_cast<uintptr_t>(p)), ptr_);
-  }
+  // Field `field`'s key object of node `id`, imported by name (key_symbol) rather than baked in
+  // as an address, so the code is the same in every process and can be cached (jit/code_cache.h).
+  llvm::Constant* key_ref(NodeId id, size_t field);
   BasicBlock* block(Fn& fn, const llvm::Twine& name) {
     return BasicBlock::Create(context_, name, fn.f);
   }
@@ -501,6 +500,22 @@ void Emitter::declare_imports() {
   dict_type_ = global(symbols::kDictType);
   blank_ = global(symbols::kBlank);
   node_type_ = llvm::FunctionType::get(ptr_, {ptr_, ptr_, ptr_, i64_}, false);
+}
+
+llvm::Constant* Emitter::key_ref(NodeId id, size_t field) {
+  auto* g = llvm::cast<llvm::GlobalVariable>(module_.getOrInsertGlobal(key_symbol(id, field), i8_));
+  if (options_.absolute_key_symbols && !g->hasMetadata(llvm::LLVMContext::MD_absolute_symbol)) {
+    // An absolute symbol of unknown range (the pair -1, -1 is the full set): codegen references it
+    // directly, a 64-bit immediate (movabs) with an R_X86_64_64 relocation, exactly what the
+    // address constant compiled to; a plain global would be loaded from the GOT. FastISel cannot
+    // materialize absolute symbols, hence not at -O0 (see EmitOptions).
+    llvm::Metadata* full[] = {
+        llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(i64_, ~uint64_t(0))),
+        llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(i64_, ~uint64_t(0)))};
+    g->setMetadata(llvm::LLVMContext::MD_absolute_symbol, llvm::MDNode::get(context_, full));
+    g->setDSOLocal(true);
+  }
+  return g;
 }
 
 Function* Emitter::node_function(NodeId id) {
@@ -930,8 +945,7 @@ void Emitter::emit_entry(Function* root) {
 struct Member {
   std::string_view encoded;  // object fields: "\"key\":"; tuple items: empty
   NodeId node;
-  bool required;
-  PyObject* key;  // object fields: the interned key (compared, and named in paths)
+  bool required;  // object fields: member i is field i (its key: key_ref(node, i))
   std::optional<Mask> scalar;
 };
 
@@ -964,10 +978,10 @@ void Emitter::emit_record(Fn& fn) {
   std::vector<Member> members;
   if (is_object) {
     for (const schema::Field& f : n.fields) {
-      members.push_back({f.encoded, f.node, f.required, f.key.get(), scalar_mask(f.node)});
+      members.push_back({f.encoded, f.node, f.required, scalar_mask(f.node)});
     }
   } else {
-    for (NodeId item : n.children) members.push_back({"", item, true, nullptr, scalar_mask(item)});
+    for (NodeId item : n.children) members.push_back({"", item, true, scalar_mask(item)});
   }
   const size_t count = members.size();
   BasicBlock* fallback = fallback_block(fn);
@@ -1062,7 +1076,7 @@ void Emitter::emit_record(Fn& fn) {
     BasicBlock* bb = block(fn, "member.failed");
     b_.SetInsertPoint(bb);
     if (is_object) {
-      b_.CreateCall(path_key_, {fn.ctx, address(members[i].key)});
+      b_.CreateCall(path_key_, {fn.ctx, key_ref(fn.id, i)});
     } else {
       b_.CreateCall(path_index_, {fn.ctx, i64c(int64_t(i))});
     }
@@ -1155,8 +1169,9 @@ void Emitter::load_object_values(Fn& fn, Value* vals) {
   llvm::ArrayType* vals_type = llvm::ArrayType::get(ptr_, count);
   llvm::ArrayType* flags_type = llvm::ArrayType::get(i8_, count);
   std::vector<llvm::Constant*> keys, optional;
-  for (const schema::Field& field : n.fields) {
-    keys.push_back(address(field.key.get()));
+  for (size_t i = 0; i < count; ++i) {
+    const schema::Field& field = n.fields[i];
+    keys.push_back(key_ref(fn.id, i));
     optional.push_back(i8c(field.required ? 0 : 1));
   }
   BasicBlock* slow = block(fn, "dict.match");
@@ -1464,6 +1479,22 @@ llvm::Error Emitter::run() {
 }
 
 }  // namespace
+
+std::string key_symbol(NodeId node, size_t field) {
+  return "fj_key_" + std::to_string(node) + "_" + std::to_string(field);
+}
+
+std::vector<UnitSymbol> key_symbols(const Schema& schema) {
+  std::vector<UnitSymbol> out;
+  for (NodeId id = 0; id < schema.nodes.size(); ++id) {
+    const Node& n = schema.nodes[id];
+    if (n.kind != Kind::kObject) continue;  // the only fields whose keys the code compares
+    for (size_t i = 0; i < n.fields.size(); ++i) {
+      out.push_back({key_symbol(id, i), n.fields[i].key.get()});
+    }
+  }
+  return out;
+}
 
 llvm::Expected<std::unique_ptr<llvm::Module>> emit_module(const Schema& schema,
                                                           llvm::LLVMContext& context,

@@ -11,7 +11,9 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "jit/session.h"
 #include "runtime/schema.h"
 
 namespace fastjson::jit {
@@ -54,6 +56,8 @@ inline constexpr std::string_view kMemset = "memset";
 }  // namespace symbols
 
 struct EmitOptions {
+  // The same name in every unit (each unit has a dylib of its own): the object file of a schema
+  // must not depend on how many were compiled before it.
   std::string entry_name = "fj_entry";
   // Read CPython 3.11 dict tables in place for objects (else PyDict_Next only).
   bool dict_internals = true;
@@ -62,14 +66,25 @@ struct EmitOptions {
   // FjApi::writer_end_offset: room is tested in line, fj_reserve called only when short (0: every
   // reservation calls fj_reserve).
   size_t writer_end_offset = 0;
+  // Reference the field keys (key_symbol) as absolute symbols: 64-bit immediates, as fast as the
+  // address constants they replace, but FastISel hands every block using one to SelectionDAG.
+  bool absolute_key_symbols = false;
 };
 
 // Builds the module for `schema`. Keys are compared by the address of the schema's interned key
-// objects, so the code is valid only while the schema lives. Errors name unsupported input.
+// objects, imported as symbols (key_symbols) that the unit defines at link time: the code runs only
+// while the schema lives, but the object file holds no address of this process. Everything the
+// emitter reads from the schema must be in the code cache key (jit/code_cache.cpp, schema_bytes).
+// Errors name unsupported input.
 llvm::Expected<std::unique_ptr<llvm::Module>> emit_module(const schema::Schema& schema,
                                                           llvm::LLVMContext& context,
                                                           const llvm::DataLayout& layout,
                                                           const EmitOptions& options);
+
+// The symbol of field `field`'s key object in object node `node`, and every such symbol of a schema
+// bound to its key (the unit symbols of its code).
+std::string key_symbol(schema::NodeId node, size_t field);
+std::vector<UnitSymbol> key_symbols(const schema::Schema& schema);
 
 // A one-line-per-node dump of the schema (for logs): "#1 object Record {id: #2, name?: #3}".
 std::string describe_schema(const schema::Schema& schema);

@@ -1,5 +1,6 @@
 // The ORC JIT wrapper (KaleidoscopeJIT style): one LLJIT per process, each compiled encoder added
-// as its own unit (ThreadSafeContext + ResourceTracker) whose code lives as long as its Unit.
+// as its own unit (a JITDylib of its own, linking against the host symbols) whose code lives as
+// long as its Unit.
 #pragma once
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
@@ -24,12 +25,19 @@ struct HostSymbol {
 
 class Session;
 
-// One compiled unit's code. Destroying it frees the code (ResourceTracker::remove); it keeps the
+// A symbol defined for one unit only (a schema's field key objects): the same object file links
+// against other addresses in another unit or process.
+struct UnitSymbol {
+  std::string name;
+  const void* address;
+};
+
+// One compiled unit's code. Destroying it frees the code (its JITDylib is removed); it keeps the
 // session alive, so units may outlive every other reference to the session.
 class Unit {
  public:
-  Unit(std::shared_ptr<Session> session, llvm::orc::ResourceTrackerSP tracker, void* entry) noexcept
-      : session_(std::move(session)), tracker_(std::move(tracker)), entry_(entry) {}
+  Unit(std::shared_ptr<Session> session, llvm::orc::JITDylib* dylib, void* entry) noexcept
+      : session_(std::move(session)), dylib_(dylib), entry_(entry) {}
   Unit(const Unit&) = delete;
   Unit& operator=(const Unit&) = delete;
   ~Unit();
@@ -42,7 +50,7 @@ class Unit {
 
  private:
   std::shared_ptr<Session> session_;
-  llvm::orc::ResourceTrackerSP tracker_;
+  llvm::orc::JITDylib* dylib_;  // owned by the session's ExecutionSession until removed
   void* entry_;
   size_t object_bytes_ = 0;
 };
@@ -56,6 +64,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   const llvm::DataLayout& data_layout() const { return jit_->getDataLayout(); }
   const llvm::Triple& triple() const { return jit_->getTargetTriple(); }
+  // Everything about the target that shapes machine code: triple, CPU name, CPU features and the
+  // codegen level (part of a code cache key).
+  const std::string& target_description() const { return target_description_; }
 
   // Defines host symbols (absoluteSymbols) in the JITDylib every unit links against. Call once per
   // name; defining a name twice is an error.
@@ -66,19 +77,37 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t writer_end_offset() const noexcept { return writer_end_offset_; }
   void set_writer_end_offset(size_t offset) noexcept { writer_end_offset_ = offset; }
 
-  // Adds `module` as a new unit, compiles it (at lookup, on this thread) and returns its code with
+  // Adds `module` as a new unit (its own JITDylib, where `unit_symbols` are defined and which links
+  // against the host symbols), compiles it (at lookup, on this thread) and returns its code with
   // the address of the function `entry`. On failure nothing of the unit stays in the session.
+  // `object_out`, when given, receives a copy of the object file (for the code cache).
   llvm::Expected<std::unique_ptr<Unit>> add(llvm::orc::ThreadSafeModule module,
-                                            llvm::StringRef entry);
+                                            llvm::StringRef entry,
+                                            llvm::ArrayRef<UnitSymbol> unit_symbols = {},
+                                            std::string* object_out = nullptr);
+  // The same for an object file compiled before (by add(), maybe in another process): only linked.
+  llvm::Expected<std::unique_ptr<Unit>> add_object(std::unique_ptr<llvm::MemoryBuffer> object,
+                                                   llvm::StringRef entry,
+                                                   llvm::ArrayRef<UnitSymbol> unit_symbols = {});
 
  private:
   explicit Session(std::unique_ptr<llvm::orc::LLJIT> jit) noexcept : jit_(std::move(jit)) {}
   friend class Unit;
+  // The common part of add() and add_object(): a unit dylib, `add_code` puts the code in it, then
+  // the lookup links it. Holds compile_mutex_.
+  llvm::Expected<std::unique_ptr<Unit>> link(
+      llvm::StringRef entry, llvm::ArrayRef<UnitSymbol> unit_symbols, std::string* object_out,
+      llvm::function_ref<llvm::Error(llvm::orc::JITDylib&)> add_code);
 
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::string target_description_;
   std::mutex compile_mutex_;
-  size_t object_bytes_ = 0;  // of the last object linked; written under compile_mutex_
   size_t writer_end_offset_ = 0;  // set once, before the session is shared
+  // Written under compile_mutex_ by the object transform: the size of the last object linked,
+  // and where to copy it (when the caller asked).
+  size_t object_bytes_ = 0;
+  std::string* object_copy_ = nullptr;
+  uint64_t next_dylib_ = 0;   // unit dylib names, under compile_mutex_
   mutable std::mutex mutex_;  // guards low_address_symbols_
   std::set<std::string> low_address_symbols_;
 };

@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "jit/compile.h"
 #include "jit/cpython_layout.h"
@@ -57,9 +59,38 @@ const fastjson::schema::Schema& schema_of(py::handle encoder) {
   return *schema;
 }
 
+bool cache_configured = false;  // with the GIL held
+
+void cache_configure(py::object directory, std::string runtime_identity) {
+  std::optional<std::string> dir;
+  if (!directory.is_none()) dir = directory.cast<std::string>();
+  jit::CodeCache::instance().configure(std::move(dir), std::move(runtime_identity));
+  cache_configured = true;
+}
+
+// The cache settings live in the fastjson package (configure(cache_dir=...), the environment),
+// which pushes changes here; they are first taken at the first compile, not when this module
+// initializes: the fuzz targets initialize it before the package exists (the cache stays off
+// then).
+void ensure_cache_configured() {
+  if (cache_configured) return;
+  cache_configured = true;
+  try {
+    py::tuple settings = py::module_::import("fastjson").attr("_cache_settings")();
+    cache_configure(settings[0], settings[1].cast<std::string>());
+  } catch (const py::error_already_set& e) {
+    jit::logger().warn("code cache off: no settings from the fastjson package ({})", e.what());
+  }
+}
+
+// The IR for `encoder` at `options`; its object file goes to the code cache once compiled (when
+// the cache is on).
 jit::Prepared prepare(py::handle encoder, const jit::CompileOptions& options, const char* what) {
+  ensure_cache_configured();
   const auto& schema = schema_of(encoder);
-  auto prepared = jit::prepare(schema, *session_for(options, what), options);
+  std::shared_ptr<jit::Session> session = session_for(options, what);
+  auto prepared =
+      jit::prepare(schema, *session, options, jit::cache_key(schema, *session, options));
   if (!prepared) fail(what, prepared.takeError());
   return std::move(*prepared);
 }
@@ -75,6 +106,45 @@ llvm::Expected<jit::Compiled> compile_unlocked(jit::Prepared prepared, jit::Sess
   return compiled;
 }
 
+// Cached code for a key (file read and link without the GIL, inside the fork gate like a compile).
+std::optional<jit::Compiled> load_unlocked(const jit::CacheKey& key,
+                                           std::vector<jit::UnitSymbol> symbols,
+                                           jit::Session& session) {
+  const FjApi& gate = api();
+  py::gil_scoped_release unlocked;
+  gate.fork_gate_enter();
+  std::optional<jit::Compiled> loaded = jit::load_cached(key, std::move(symbols), session);
+  gate.fork_gate_leave();
+  return loaded;
+}
+
+jit::CompileTimings last_load;  // of the last code cache hit; written with the GIL held
+
+py::object install_compiled(py::handle encoder, jit::Compiled compiled) {
+  py::object owner = py::cast(Code{std::move(compiled.unit)});
+  if (api().encoder_install(encoder.ptr(), compiled.entry, owner.ptr()) < 0) {
+    throw py::error_already_set();
+  }
+  return owner;
+}
+
+// Installs the code cached for `encoder` at `options`, if any: returns its owner, else None
+// (cache off, no entry, or an entry rejected: the cache logs why). Never compiles.
+py::object install_cached(py::handle encoder, const jit::CompileOptions& options, const char* what,
+                          size_t* object_bytes = nullptr) {
+  ensure_cache_configured();
+  if (!jit::CodeCache::instance().enabled()) return py::none();
+  const auto& schema = schema_of(encoder);
+  std::shared_ptr<jit::Session> session = session_for(options, what);
+  std::optional<jit::CacheKey> key = jit::cache_key(schema, *session, options);
+  if (!key) return py::none();
+  std::optional<jit::Compiled> loaded = load_unlocked(*key, jit::key_symbols(schema), *session);
+  if (!loaded) return py::none();
+  last_load = loaded->timings;
+  if (object_bytes != nullptr) *object_bytes = loaded->unit->object_bytes();
+  return install_compiled(encoder, std::move(*loaded));
+}
+
 // Machine code for `prepared` (without the GIL), installed into the encoder; returns its owner.
 py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const char* what,
                   size_t* object_bytes = nullptr) {
@@ -83,11 +153,7 @@ py::object finish(py::handle encoder, jit::Prepared prepared, int tier, const ch
   if (!compiled) fail(what, compiled.takeError());
   last_timings[tier - 1] = compiled->timings;
   if (object_bytes != nullptr) *object_bytes = compiled->unit->object_bytes();
-  py::object owner = py::cast(Code{std::move(compiled->unit)});
-  if (api().encoder_install(encoder.ptr(), compiled->entry, owner.ptr()) < 0) {
-    throw py::error_already_set();
-  }
-  return owner;
+  return install_compiled(encoder, std::move(*compiled));
 }
 
 // A tier-2 module waiting for machine code, with what it needs to find its encoder again.
@@ -105,6 +171,18 @@ void tier_up(py::capsule job_capsule) {
     session = session_for(job->prepared.options, what);
   } catch (const std::exception&) {
     return;
+  }
+  // Another process may have stored this code since install() looked: load it instead.
+  if (job->prepared.cache_key) {
+    std::optional<jit::Compiled> loaded =
+        load_unlocked(*job->prepared.cache_key, job->prepared.unit_symbols, *session);
+    if (loaded) {
+      if (job->alive().is_none()) return;
+      last_load = loaded->timings;
+      py::object owner = py::cast(Code{std::move(loaded->unit)});
+      if (api().encoder_install(job->encoder, loaded->entry, owner.ptr()) < 0) PyErr_Clear();
+      return;
+    }
   }
   llvm::Expected<jit::Compiled> compiled = compile_unlocked(std::move(job->prepared), *session);
   if (!compiled) {
@@ -145,8 +223,24 @@ bool tier_up_enabled() {
 
 void install(py::handle encoder) {
   const char* what = "the encoder stays on the interpreter";
-  py::object owner = finish(encoder, prepare(encoder, kTier1, what), 1, what);
-  if (tier_up_enabled()) start_tier_up(encoder, owner);
+  const bool tiers = tier_up_enabled();
+  // A warm cache holds the -O2 code: installed at once, with no -O0 compile and no thread.
+  if (tiers && !install_cached(encoder, kTier2, what).is_none()) return;
+  py::object owner = install_cached(encoder, kTier1, what);
+  if (owner.is_none()) owner = finish(encoder, prepare(encoder, kTier1, what), 1, what);
+  if (tiers) start_tier_up(encoder, owner);
+}
+
+// fastjson.warmup: the encoder's best code (-O2, or -O0 with FASTJSON_JIT_TIERS=1) compiled now
+// on this thread, or loaded from the cache, and stored there: later processes load it at once.
+// Returns "cache" or "compiled".
+std::string warm(py::handle encoder) {
+  const char* what = "the encoder stays on the interpreter";
+  const jit::CompileOptions& options = tier_up_enabled() ? kTier2 : kTier1;
+  const int tier = tier_up_enabled() ? 2 : 1;
+  if (!install_cached(encoder, options, what).is_none()) return "cache";
+  finish(encoder, prepare(encoder, options, what), tier, what);
+  return "compiled";
 }
 
 // The transparent shape JIT's worker (python/fastjson/_transparent.py) compiles an inferred shape
@@ -168,8 +262,14 @@ py::dict install_shape(py::handle encoder) {
   const char* what = "the shape stays on the generic path";
   size_t object_bytes = 0;
   const int tier = tier_up_enabled() && shape_size(schema_of(encoder)) <= kMaxO2Size ? 2 : 1;
-  finish(encoder, prepare(encoder, tier == 2 ? kTier2 : kTier1, what), tier, what, &object_bytes);
+  const jit::CompileOptions& options = tier == 2 ? kTier2 : kTier1;
   py::dict out;
+  if (!install_cached(encoder, options, what, &object_bytes).is_none()) {
+    out["total_ms"] = last_load.total_ms;
+    out["object_bytes"] = object_bytes;
+    return out;
+  }
+  finish(encoder, prepare(encoder, options, what), tier, what, &object_bytes);
   out["total_ms"] = last_timings[tier - 1].total_ms;
   out["object_bytes"] = object_bytes;
   return out;
@@ -205,6 +305,37 @@ py::dict timings(int tier) {
   return out;
 }
 
+py::dict cache_stats() {
+  const jit::CacheStats stats = jit::CodeCache::instance().stats();
+  py::dict out, rejects;
+  out["hits"] = stats.hits;
+  out["misses"] = stats.misses;
+  out["writes"] = stats.writes;
+  out["write_failures"] = stats.write_failures;
+  for (const auto& [reason, n] : stats.rejects) rejects[py::str(reason)] = n;
+  out["rejects"] = rejects;
+  return out;
+}
+
+py::bytes cache_key_material(py::handle encoder, int tier) {
+  // For tests: the key material of an encoder's code at a tier (cache on), or b"" when off.
+  if (tier != 1 && tier != 2) throw py::value_error("tier must be 1 or 2");
+  ensure_cache_configured();
+  const jit::CompileOptions& options = tier == 2 ? kTier2 : kTier1;
+  const auto& schema = schema_of(encoder);
+  auto key = jit::cache_key(schema, *session_for(options, "no key"), options);
+  return key ? py::bytes(key->material) : py::bytes();
+}
+
+py::str cache_file_name(py::handle encoder, int tier) {
+  if (tier != 1 && tier != 2) throw py::value_error("tier must be 1 or 2");
+  ensure_cache_configured();
+  const jit::CompileOptions& options = tier == 2 ? kTier2 : kTier1;
+  const auto& schema = schema_of(encoder);
+  auto key = jit::cache_key(schema, *session_for(options, "no key"), options);
+  return key ? py::str(key->file_name) : py::str();
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_jit, m) {
@@ -217,6 +348,25 @@ PYBIND11_MODULE(_jit, m) {
   m.def("install_shape", &install_shape, py::arg("encoder"),
         "install() for a transparent-JIT shape encoder; returns the first tier's total_ms and\n"
         "object_bytes.");
+  m.def("warmup", &warm, py::arg("encoder"),
+        "Install the encoder's best code, from the code cache or compiled now (and stored there);\n"
+        "returns 'cache' or 'compiled'. Raises RuntimeError when the compile fails.");
+  m.def("cache_configure", &cache_configure, py::arg("directory"), py::arg("runtime_identity"),
+        "Set the code cache directory (None: off) and the runtime part of its keys.");
+  m.def("cache_stats", &cache_stats, "The code cache's counters.");
+  m.def("_cache_reset_stats", [] { jit::CodeCache::instance().reset_stats(); });
+  m.def("_cache_key_material", &cache_key_material, py::arg("encoder"), py::arg("tier"));
+  m.def("_cache_file_name", &cache_file_name, py::arg("encoder"), py::arg("tier"));
+  m.def(
+      "_cache_entry",
+      [](const std::string& material, const std::string& payload) {
+        return py::bytes(jit::cache_format::encode(material, payload));
+      },
+      py::arg("key_material"), py::arg("payload"),
+      "For tests: a well-formed cache entry (valid header and checksums) around any payload.");
+  m.def(
+      "last_load_ms", [] { return last_load.total_ms; },
+      "Read + link time (ms) of the last code cache hit.");
   m.def("last_timings", &timings, py::arg("tier") = 1,
         "Phase timings (ms) of the last successful compile of a tier (1: -O0, 2: -O2).");
   m.def("_install_tuned", &install_tuned, py::arg("encoder"), py::arg("codegen"), py::arg("passes"),

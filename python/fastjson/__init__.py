@@ -1,6 +1,7 @@
 """fastjson: fast JSON for Python, with a C++ core and LLVM-compiled encoders per schema."""
 
 import os as _os
+import sys as _sys
 
 from fastjson import _fastjson
 from fastjson._fastjson import (
@@ -17,7 +18,7 @@ from fastjson._fastjson import (
 
 __all__ = [
     "Encoder", "Fragment", "JSONDecodeError", "JSONEncodeError", "SchemaError", "ValidationError",
-    "compile", "configure", "dumps", "dumps_str", "jit_stats", "loads",
+    "compile", "configure", "dumps", "dumps_str", "jit_stats", "loads", "warmup",
 ]
 __version__ = "0.1.0"
 
@@ -29,23 +30,79 @@ def configure(
     max_shapes: int | None = None,
     background: bool | None = None,
     trials: int | None = None,
+    cache_dir: str | _os.PathLike[str] | bool | None = None,
 ) -> dict[str, object]:
-    """Set the transparent shape JIT of fastjson.dumps; arguments left out keep their value.
+    """Set the transparent shape JIT of fastjson.dumps and the code cache; arguments left out
+    keep their value.
 
     jit: observe shapes and run compiled encoders for hot ones (False: dumps is the generic
     encoder only). threshold: calls of one shape before it is compiled. max_shapes: how many
     shapes the table holds (least recently used ones are evicted). background: compile on a
     worker thread (False: on the calling thread, which then waits; for tests). trials: calls
     timed on each side (compiled, generic, alternating) before a compiled shape is kept; it is
-    kept only when faster (0: kept untimed). Returns the configuration in force.
+    kept only when faster (0: kept untimed). cache_dir: the directory of the persistent code
+    cache (False: no cache; True: the default, $XDG_CACHE_HOME/fastjson or ~/.cache/fastjson).
+    Returns the configuration in force (cache_dir: the directory's absolute path, or False).
     """
-    return _fastjson._shape_configure(jit, threshold, max_shapes, background, trials, None)
+    global _cache_dir
+    new_cache_dir = _cache_dir if cache_dir is None else _cache_dir_setting(cache_dir)
+    config = _fastjson._shape_configure(jit, threshold, max_shapes, background, trials, None)
+    if cache_dir is not None:  # after the other values were accepted: all or nothing
+        _cache_dir = new_cache_dir
+        jit_module = _sys.modules.get("fastjson._jit")
+        if jit_module is not None:
+            jit_module.cache_configure(*_cache_settings())
+    config["cache_dir"] = False if _cache_dir is None else _cache_dir
+    return config
 
 
 def jit_stats() -> dict[str, object]:
     """Counters of the transparent shape JIT: shapes observed and live, compiled, hits, guard
-    failures, evictions, give-ups, compile time (total/median/max ms) and code bytes."""
-    return _fastjson._shape_stats()
+    failures, evictions, give-ups, compile time (total/median/max ms) and code bytes; and under
+    "cache" the code cache's: hits, misses, writes, write_failures, rejects (by reason)."""
+    stats = _fastjson._shape_stats()
+    jit_module = _sys.modules.get("fastjson._jit")
+    stats["cache"] = (
+        jit_module.cache_stats()
+        if jit_module is not None
+        else {"hits": 0, "misses": 0, "writes": 0, "write_failures": 0, "rejects": {}}
+    )
+    return stats
+
+
+def _default_cache_dir() -> str:
+    base = _os.environ.get("XDG_CACHE_HOME") or _os.path.join(_os.path.expanduser("~"), ".cache")
+    return _os.path.abspath(_os.path.join(base, "fastjson"))
+
+
+def _cache_dir_setting(value: object) -> str | None:
+    if value is False:
+        return None
+    if value is True:
+        return _default_cache_dir()
+    if isinstance(value, (str, _os.PathLike)) and not isinstance(value, bool):
+        path = _os.fspath(value)
+        if isinstance(path, str) and path:
+            return _os.path.abspath(path)
+    raise TypeError(
+        f"cache_dir must be a non-empty str, an os.PathLike or a bool, not {type(value).__name__}"
+    )
+
+
+def _cache_dir_from_env() -> str | None:
+    # FASTJSON_CACHE=0 switches the cache off; FASTJSON_CACHE_DIR moves it.
+    if _env_flag("FASTJSON_CACHE") is False:
+        return None
+    path = _os.environ.get("FASTJSON_CACHE_DIR")
+    return _os.path.abspath(path) if path else _default_cache_dir()
+
+
+def _cache_settings() -> tuple[str | None, str]:
+    # Read by fastjson._jit at its import and pushed to it by configure(): the directory, and the
+    # runtime's part of every cache key (code compiled for another interpreter or fastjson
+    # version is never loaded).
+    identity = f"fastjson {__version__} {_sys.implementation.cache_tag} {_sys.version}"
+    return _cache_dir, identity
 
 
 def _kick_shape_worker(now: bool) -> None:
@@ -71,6 +128,7 @@ def _env_int(name: str) -> int | None:
         raise ValueError(f"{name} must be an integer, got {value!r}") from None
 
 
+_cache_dir = _cache_dir_from_env()
 _fastjson._shape_configure(
     _env_flag("FASTJSON_SHAPE_JIT"),
     _env_int("FASTJSON_SHAPE_THRESHOLD"),
@@ -101,10 +159,28 @@ def compile(schema: object) -> Encoder:  # noqa: A001 - the API's name, like re.
     return encoder
 
 
+def warmup(schemas: object) -> list[Encoder]:
+    """Compile ahead of time: an Encoder for each schema in the iterable `schemas`, with its best
+    code (-O2) installed now, on this thread, and stored in the code cache (configure(cache_dir=)),
+    or loaded from there. Call it at a service's import, or in a build step whose cache directory
+    ships with the service: no request then waits for a compile. Returns the Encoders, in order.
+    A schema that cannot be compiled to native code keeps the interpreter (logged, like compile).
+    """
+    from fastjson._schema import normalize
+
+    encoders = []
+    for schema in schemas:
+        nodes, root = normalize(schema)
+        encoder = _make_encoder(nodes, root, schema)
+        _install_jit(encoder, warm=True)
+        encoders.append(encoder)
+    return encoders
+
+
 _jit_imports_in_flight = 0
 
 
-def _install_jit(encoder: Encoder) -> None:
+def _install_jit(encoder: Encoder, warm: bool = False) -> None:
     # Imported on first use, never at import time: the JIT loads LLVM (~50 MB of RSS).
     global _jit_imports_in_flight
     _jit_imports_in_flight += 1
@@ -117,7 +193,10 @@ def _install_jit(encoder: Encoder) -> None:
     finally:
         _jit_imports_in_flight -= 1
     try:
-        _jit.install(encoder)
+        if warm:
+            _jit.warmup(encoder)
+        else:
+            _jit.install(encoder)
     except Exception:  # any JIT failure falls back to the interpreter, never to an error
         _warn("fastjson: JIT compilation failed; using the schema interpreter")
 

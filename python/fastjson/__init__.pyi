@@ -1,5 +1,6 @@
 import json
-from typing import Any, Callable
+import os
+from typing import Any, Callable, Iterable
 
 __version__: str
 
@@ -90,5 +91,7 @@ def configure(
     max_shapes: int | None = ...,
     background: bool | None = ...,
     trials: int | None = ...,
+    cache_dir: str | os.PathLike[str] | bool | None = ...,
 ) -> dict[str, Any]: ...
 def jit_stats() -> dict[str, Any]: ...
+def warmup(schemas: Iterable[Any]) -> list[Encoder]: ...

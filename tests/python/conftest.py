@@ -1,11 +1,21 @@
 # Shared pytest setup for the Python suite: the `slow` marker, hypothesis profile and corpus loading.
 import importlib.util
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The persistent code cache is off for the suite (set before any test imports fastjson; inherited
+# by the subprocesses tests start): tests that count compiles or read compile logs must compile,
+# and nothing may be written to the real ~/.cache. test_code_cache.py switches it on in its own
+# temporary directories. The directory named here only catches a stray configure(cache_dir=True).
+os.environ["FASTJSON_CACHE"] = "0"
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fastjson-test-xdg-")
+os.environ.pop("FASTJSON_CACHE_DIR", None)
 
 
 def _load_bench_corpora():

@@ -87,7 +87,12 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
 
     doc = json.loads((tmp_path / "results.json").read_text())
     assert set(doc) == {"meta", "libraries", "variants", "unavailable", "orjson_target", "results",
-                        "speedups", "target", "compile_time", "transparent_jit"}
+                        "speedups", "target", "compile_time", "transparent_jit", "code_cache"}
+    assert re.search(r"^compile\(\) from a warm cache \(the -O2 code, read \+ link\): [0-9.]+ ms median of 21",
+                     proc.stdout, re.M), proc.stdout
+    cache = doc["code_cache"]
+    assert cache["load_vs_compile"]["load_ms"] > 0 and cache["load_vs_compile"]["speedup_vs_o2"] > 1
+    assert cache["first_request"]["warm_ms"] > 0 and cache["first_request"]["cold_ms"] > 0
     assert re.search(r"^never-repeating shapes \([0-9.]+ us/call\): JIT on / off = [0-9.]+ \(target <= "
                      r"1.03: (yes|NO)\); gave up observing: True$", proc.stdout, re.M), proc.stdout
     assert re.search(r"^10k-records loop, fresh process: steady state after [0-9]+ ms \([0-9]+ calls;",

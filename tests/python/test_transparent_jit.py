@@ -284,7 +284,7 @@ def test_maps_with_many_keys_are_not_observed():
 
 def test_configure_returns_and_keeps_values():
     assert fastjson.configure() == {"jit": True, "threshold": THRESHOLD, "max_shapes": 64,
-                                    "background": False, "trials": 0}
+                                    "background": False, "trials": 0, "cache_dir": False}
     assert fastjson.configure(threshold=9)["threshold"] == 9
     assert fastjson.configure()["threshold"] == 9
 
@@ -319,7 +319,7 @@ def test_jit_off_is_the_generic_path():
 def test_stats_counters():
     doc = {"a": [1, 2], "b": "x"}
     stats = fastjson.jit_stats()
-    assert set(stats) == STAT_KEYS
+    assert set(stats) == STAT_KEYS | {"cache"}  # the code cache's counters (test_code_cache.py)
     assert all(stats[k] == 0 for k in STAT_KEYS - {"gave_up"}) and stats["gave_up"] is False
     for _ in range(THRESHOLD + 3):
         fastjson.dumps(doc)
@@ -350,6 +350,7 @@ def run_python(code: str, env: dict | None = None, timeout: int = 180) -> subpro
     for name in list(full_env):
         if name.startswith("FASTJSON_"):
             del full_env[name]
+    full_env["FASTJSON_CACHE"] = "0"  # these processes compile (test_code_cache.py tests the cache)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, env=full_env, timeout=timeout)
@@ -365,11 +366,12 @@ def test_environment_variables():
         print(fastjson.jit_stats()["observed_calls"])
         """,
         env={"FASTJSON_SHAPE_JIT": "0", "FASTJSON_SHAPE_THRESHOLD": "7", "FASTJSON_SHAPE_MAX": "5",
-             "FASTJSON_SHAPE_BACKGROUND": "0", "FASTJSON_SHAPE_TRIALS": "2"},
+             "FASTJSON_SHAPE_BACKGROUND": "0", "FASTJSON_SHAPE_TRIALS": "2", "FASTJSON_CACHE": "0"},
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:2] == [
-        "[('background', False), ('jit', False), ('max_shapes', 5), ('threshold', 7), ('trials', 2)]",
+        "[('background', False), ('cache_dir', False), ('jit', False), ('max_shapes', 5), "
+        "('threshold', 7), ('trials', 2)]",
         "0",
     ]
 
