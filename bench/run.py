@@ -226,12 +226,17 @@ while streak < 20 and time.perf_counter() - start < 30:
     calls.append(time.perf_counter() - t)
     hit = fastjson.jit_stats()["hits"] == before + 1
     streak = streak + 1 if hit else 0
+# Steady: 20 compiled calls in a row. Without them in 30 s (the compile failed, or its timed trial
+# found it slower than the generic path and declined it) there is no steady state to report.
+reached = streak >= 20
 steady = len(calls) - streak  # the first call of the run of hits that did not end
-print(json.dumps({"steady_after_ms": sum(calls[:steady]) * 1e3, "calls_before_steady": steady,
-                  "first_call_us": calls[0] * 1e6,
-                  "generic_median_us": sorted(calls[:fastjson.configure()["threshold"]])[
-                      fastjson.configure()["threshold"] // 2] * 1e6,
-                  "steady_median_us": sorted(calls[steady:])[streak // 2] * 1e6,
+threshold = fastjson.configure()["threshold"]
+print(json.dumps({"reached": reached,
+                  "steady_after_ms": sum(calls[:steady]) * 1e3 if reached else None,
+                  "calls_before_steady": steady if reached else None,
+                  "calls": len(calls), "first_call_us": calls[0] * 1e6,
+                  "generic_median_us": sorted(calls[:threshold])[min(threshold, len(calls)) // 2] * 1e6,
+                  "steady_median_us": sorted(calls[steady:])[streak // 2] * 1e6 if reached else None,
                   "stats": fastjson.jit_stats()}))
 """
 
@@ -742,6 +747,13 @@ def fastjson_shape_report(runs: int) -> dict[str, Any]:
     never = measure_never_repeating(runs)
     s, w = warmup["stats"], bench_stats
     met = "yes" if never["ratio"] <= never["target_max_ratio"] else "NO"
+    if warmup["reached"]:
+        steady = (f"steady state after {warmup['steady_after_ms']:.0f} ms ({warmup['calls_before_steady']} "
+                  f"calls; first call {warmup['first_call_us']:.0f} us, generic "
+                  f"{warmup['generic_median_us']:.0f} us/call, steady {warmup['steady_median_us']:.0f} us/call)")
+    else:
+        steady = (f"NO steady state within 30 s ({warmup['calls']} calls; {s['declined']} declined after "
+                  f"the trial, {s['compile_failures']} compile failures)")
     text = "\n".join([
         "", "## fastjson transparent JIT", "",
         f"this benchmark's process: {w['shapes_observed']} shapes observed, {w['compiled']} compiled "
@@ -749,10 +761,7 @@ def fastjson_shape_report(runs: int) -> dict[str, Any]:
         f"{w['guard_failures']} guard failures, {w['evictions']} evictions; compile "
         f"{w['compile_ms_total']:.0f} ms total, {w['compile_ms_median']:.1f} median, "
         f"{w['compile_ms_max']:.1f} max; {w['code_bytes']} bytes of code",
-        f"10k-records loop, fresh process: steady state after {warmup['steady_after_ms']:.0f} ms "
-        f"({warmup['calls_before_steady']} calls; first call {warmup['first_call_us']:.0f} us, generic "
-        f"{warmup['generic_median_us']:.0f} us/call, steady {warmup['steady_median_us']:.0f} us/call); "
-        f"{s['shapes_observed']} shape observed, {s['compiled']} compiled in {s['compile_ms_max']:.1f} ms "
+        f"10k-records loop, fresh process: {steady}; {s['shapes_observed']} shape observed, {s['compiled']} compiled in {s['compile_ms_max']:.1f} ms "
         "(LLVM load not included)",
         f"never-repeating shapes ({never['jit_on_us']:.2f} us/call): JIT on / off = {never['ratio']:.3f} "
         f"(target <= {never['target_max_ratio']}: {met}); gave up observing: {never['stats']['gave_up']}",

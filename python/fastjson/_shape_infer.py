@@ -101,7 +101,8 @@ class _Builder:
 
 def _merged_key_order(dicts: list[dict[Any, Any]]) -> list[str] | None:
     """One key order every sample follows (each sample's keys are a subsequence of it), or None
-    when the dicts look like maps: non-str or digit keys, too many keys, or orders that disagree."""
+    when the dicts look like maps: non-str, digit or non-UTF-8 keys, too many keys, or orders that
+    disagree."""
     order: list[str] = []
     for d in dicts:
         previous = -1
@@ -109,6 +110,13 @@ def _merged_key_order(dicts: list[dict[Any, Any]]) -> list[str] | None:
             # Digit strings are ids: a map, whatever their number.
             if type(key) is not str or key.isdigit():
                 return None
+            # A field name must be UTF-8 (the schema pre-encodes it): a key with a lone surrogate
+            # makes the dict a map, whose writing (an error, as in dumps) the generic path does.
+            if not key.isascii():
+                try:
+                    key.encode()
+                except UnicodeEncodeError:
+                    return None
             try:
                 at = order.index(key)
             except ValueError:

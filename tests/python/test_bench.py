@@ -95,10 +95,17 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     assert cache["first_request"]["warm_ms"] > 0 and cache["first_request"]["cold_ms"] > 0
     assert re.search(r"^never-repeating shapes \([0-9.]+ us/call\): JIT on / off = [0-9.]+ \(target <= "
                      r"1.03: (yes|NO)\); gave up observing: True$", proc.stdout, re.M), proc.stdout
-    assert re.search(r"^10k-records loop, fresh process: steady state after [0-9]+ ms \([0-9]+ calls;",
-                     proc.stdout, re.M), proc.stdout
     warmup = doc["transparent_jit"]["warmup_10k_records"]
-    assert warmup["stats"]["compiled"] == 1 and warmup["calls_before_steady"] > 32
+    assert warmup["stats"]["compiled"] == 1
+    # Under heavy load the shape's timed trial may decline the compiled code (a performance
+    # verdict, not a failure): the report then says so instead of inventing a steady state.
+    if warmup["reached"]:
+        assert re.search(r"^10k-records loop, fresh process: steady state after [0-9]+ ms \([0-9]+ calls;",
+                         proc.stdout, re.M), proc.stdout
+        assert warmup["calls_before_steady"] > 32
+    else:
+        assert re.search(r"^10k-records loop, fresh process: NO steady state within 30 s \([0-9]+ calls; "
+                         r"[0-9]+ declined after the trial, [0-9]+ compile failures\);", proc.stdout, re.M)
     assert doc["compile_time"]["median_ms"] > 0 and doc["compile_time"]["target_median_ms"] == 5.0
     assert {"fastjson", "json"} <= set(doc["libraries"])
     assert doc["meta"]["clock"] == "cpu"  # the default: thread CPU time per call

@@ -414,6 +414,21 @@ def _kinds(tree: tuple) -> set:
             "object": {"object"}, "dataclass": {"object"}}[kind]
 
 
+def _nullable(tree: tuple) -> tuple:
+    """`tree`, or a tree that also takes None: the type of a dataclass field whose default (when
+    the document leaves it out) is None, so that the decoded instance encodes back."""
+    kind = tree[0]
+    if kind in ("any", "null"):
+        return tree
+    if kind == "literal":
+        return tree if None in tree[1] else ("literal", (*tree[1], None))
+    if kind == "union":
+        return tree if ("null",) in tree[1] else ("union", (*tree[1], ("null",)))
+    if kind == "enum":
+        return ("any",)  # a union may not hold an enum (the generator keeps alternatives apart)
+    return ("union", (tree, ("null",)))
+
+
 def schema_trees(depth: int = 0):
     leaves = st.sampled_from([("any",), ("null",), ("bool",), ("int",), ("float",), ("str",)])
     literal = st.lists(st.none() | st.booleans() | st.integers(-3, 3) | texts, min_size=1, max_size=4,
@@ -442,7 +457,8 @@ def schema_trees(depth: int = 0):
         st.lists(child, max_size=4).map(lambda cs: ("tuple", tuple(cs))),
         child.map(lambda c: ("dict", c)),
         st.tuples(fields, st.none() | st.just("Title")).map(lambda ft: ("object", tuple(ft[0]), ft[1])),
-        dc_fields.map(lambda fs: ("dataclass", tuple(fs))),
+        dc_fields.map(
+            lambda fs: ("dataclass", tuple((n, c if r else _nullable(c), r) for n, c, r in fs))),
         st.lists(child, min_size=1, max_size=4).map(union),
     )
 
