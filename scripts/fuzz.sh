@@ -19,7 +19,9 @@ for target in $targets; do
   echo "fuzz: $target for ${seconds}s (log: $log)"
   # detect_leaks=0: the embedded interpreter keeps caches (interned strs, freelists, our key cache)
   # that LeakSanitizer would report on every input; reference leaks are test_leaks.py's job.
-  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  # FASTJSON_CACHE=0: every schema is compiled (the code cache would skip LLVM and fill the user's
+  # cache directory with fuzz-made entries).
+  FASTJSON_CACHE=0 ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
     nice "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -timeout=30 \
     -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$crashes/" "$work" "${seeds[@]}" \
     > "$log" 2>&1
