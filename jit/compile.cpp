@@ -208,7 +208,6 @@ std::optional<Compiled> load_cached(const CacheKey& key, std::vector<UnitSymbol>
   out.entry = reinterpret_cast<fj_entry_fn>((*unit)->entry());
   out.unit = std::move(*unit);
   out.timings.codegen_ms = out.timings.total_ms = ms_since(start);
-  out.from_cache = true;
   logger().debug("loaded from the code cache in {:.3f} ms ({} bytes)", out.timings.total_ms,
                  object->size());
   return out;

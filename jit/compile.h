@@ -51,7 +51,6 @@ struct Compiled {
   std::unique_ptr<Unit> unit;  // owns the code
   fj_entry_fn entry = nullptr;
   CompileTimings timings;  // of a cache hit: codegen_ms = total_ms = read + link
-  bool from_cache = false;
 };
 
 // Every symbol JIT'd code may import, bound to its host address: the runtime's helpers from

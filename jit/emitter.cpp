@@ -212,6 +212,11 @@ class Emitter {
   bool any_reachable(NodeId from, Visit&& visit) const;
   bool runs_python(NodeId id) const;
   bool needs_depth(NodeId id) const;
+  // A list whose items are scalars (or unions of them): a leaf, written by emit_list's guard and
+  // write passes.
+  bool is_scalar_list(NodeId id) const {
+    return node(id).kind == Kind::kList && scalar_mask(node(id).children.at(0)).has_value();
+  }
   size_t container_height() const;
   // Far below the generic encoder's depth limit (1024): inferred shapes stop at 48 levels.
   static constexpr size_t kShallowShape = 256;
@@ -437,11 +442,8 @@ bool Emitter::needs_depth(NodeId id) const {
   // the limit when the shape's deepest container path is (the shape encoder's root is a dumps
   // call's top-level value, at depth 0). canada.json has 56,000 [lon, lat] pairs per document,
   // and fj_enter + fj_leave were ~20 of the ~100 instructions each one took.
-  if (schema_.generic_fallback) {
-    const bool scalar_sequence =
-        node(id).kind == Kind::kList && scalar_mask(node(id).children.at(0)).has_value();
-    return !(scalar_sequence && container_height() < kShallowShape);
-  }
+  if (schema_.generic_fallback)
+    return !(is_scalar_list(id) && container_height() < kShallowShape);
   return any_reachable(id, [&](NodeId at, bool cycle) {
     return cycle || node(at).kind == Kind::kAny || node(at).kind == Kind::kEnum;
   });
@@ -528,8 +530,7 @@ Function* Emitter::node_function(NodeId id) {
   // A list of scalars is a leaf called once per item of its parent (canada.json: 56,000 [lon, lat]
   // pairs per document): inlined there by the optimizing tier's pipeline (jit/compile.cpp), the
   // call, its register saves and the argument moves go (~15 instructions per pair, callgrind).
-  if (node(id).kind == Kind::kList && scalar_mask(node(id).children.at(0)).has_value())
-    f->addFnAttr(llvm::Attribute::AlwaysInline);
+  if (is_scalar_list(id)) f->addFnAttr(llvm::Attribute::AlwaysInline);
   functions_[id] = f;
   pending_.push_back(id);
   return f;
@@ -1229,22 +1230,19 @@ void Emitter::emit_float_pair(Fn& fn, Value* items, Value* count) {
   b_.SetInsertPoint(check);
   Value* a = item_at(items, i64c(0));
   Value* b = item_at(items, i64c(1));
-  Value* floats = b_.CreateAnd(b_.CreateICmpEQ(type_of(a), float_type_),
-                               b_.CreateICmpEQ(type_of(b), float_type_));
-  // Exponent bits all ones (NaN, ±inf): the guard loop and its fallback report them.
-  const int64_t exponent = int64_t(0x7FF0000000000000ull);
-  Value* a_bits = load(i64_, b_.CreateSelect(floats, a, float_type_), layout_.float_value, 8);
-  Value* b_bits = load(i64_, b_.CreateSelect(floats, b, float_type_), layout_.float_value, 8);
-  Value* finite = b_.CreateAnd(b_.CreateICmpNE(b_.CreateAnd(a_bits, i64c(exponent)), i64c(exponent)),
-                               b_.CreateICmpNE(b_.CreateAnd(b_bits, i64c(exponent)), i64c(exponent)));
-  b_.CreateCondBr(b_.CreateAnd(floats, finite), pair, other);
+  // The guard's own float test (exact float, finite): NaN and ±inf are left to the guard loop,
+  // whose fallback reports them.
+  Value* floats =
+      b_.CreateAnd(check_scalar(a, bit(kCatFloat)).ok, check_scalar(b, bit(kCatFloat)).ok);
+  b_.CreateCondBr(floats, pair, other);
   b_.SetInsertPoint(pair);
   enter(fn);
   // '[', two floats and their ',', ']', the caller's tail.
   Value* cur = reserve(fn, fn.cur, b_.CreateAdd(fn.tail, i64c(2 * kFloatBytes + 3)));
   cur = put_byte(cur, '[');
-  Value* out = b_.CreateCall(put_double_pair_, {cur, b_.CreateBitCast(a_bits, b_.getDoubleTy()),
-                                                b_.CreateBitCast(b_bits, b_.getDoubleTy())});
+  Value* out = b_.CreateCall(put_double_pair_,
+                             {cur, load(b_.getDoubleTy(), a, layout_.float_value, 8),
+                              load(b_.getDoubleTy(), b, layout_.float_value, 8)});
   out = put_byte(out, ']');
   leave(fn);
   b_.CreateRet(out);

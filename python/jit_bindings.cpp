@@ -95,27 +95,28 @@ jit::Prepared prepare(py::handle encoder, const jit::CompileOptions& options, co
   return std::move(*prepared);
 }
 
-// LLVM's work runs without the GIL, inside the runtime's fork gate (runtime/fork_gate.h): a fork
-// waits for it, so no child inherits the session's or LLVM's locks held.
-llvm::Expected<jit::Compiled> compile_unlocked(jit::Prepared prepared, jit::Session& session) {
+// LLVM's work (a compile, or a cache file's read and link) runs without the GIL, inside the
+// runtime's fork gate (runtime/fork_gate.h): a fork waits for it, so no child inherits the
+// session's or LLVM's locks held.
+template <class Work>
+auto unlocked_in_fork_gate(Work&& work) {
   const FjApi& gate = api();  // fetched with the GIL held
   py::gil_scoped_release unlocked;
   gate.fork_gate_enter();
-  llvm::Expected<jit::Compiled> compiled = jit::finish(std::move(prepared), session);
+  auto result = work();
   gate.fork_gate_leave();
-  return compiled;
+  return result;
 }
 
-// Cached code for a key (file read and link without the GIL, inside the fork gate like a compile).
+llvm::Expected<jit::Compiled> compile_unlocked(jit::Prepared prepared, jit::Session& session) {
+  return unlocked_in_fork_gate([&] { return jit::finish(std::move(prepared), session); });
+}
+
 std::optional<jit::Compiled> load_unlocked(const jit::CacheKey& key,
                                            std::vector<jit::UnitSymbol> symbols,
                                            jit::Session& session) {
-  const FjApi& gate = api();
-  py::gil_scoped_release unlocked;
-  gate.fork_gate_enter();
-  std::optional<jit::Compiled> loaded = jit::load_cached(key, std::move(symbols), session);
-  gate.fork_gate_leave();
-  return loaded;
+  return unlocked_in_fork_gate(
+      [&] { return jit::load_cached(key, std::move(symbols), session); });
 }
 
 jit::CompileTimings last_load;  // of the last code cache hit; written with the GIL held
@@ -173,27 +174,24 @@ void tier_up(py::capsule job_capsule) {
     return;
   }
   // Another process may have stored this code since install() looked: load it instead.
+  std::optional<jit::Compiled> code;
   if (job->prepared.cache_key) {
-    std::optional<jit::Compiled> loaded =
-        load_unlocked(*job->prepared.cache_key, job->prepared.unit_symbols, *session);
-    if (loaded) {
-      if (job->alive().is_none()) return;
-      last_load = loaded->timings;
-      py::object owner = py::cast(Code{std::move(loaded->unit)});
-      if (api().encoder_install(job->encoder, loaded->entry, owner.ptr()) < 0) PyErr_Clear();
+    code = load_unlocked(*job->prepared.cache_key, job->prepared.unit_symbols, *session);
+    if (code) last_load = code->timings;
+  }
+  if (!code) {
+    llvm::Expected<jit::Compiled> compiled = compile_unlocked(std::move(job->prepared), *session);
+    if (!compiled) {
+      jit::logger().warn("compile failed, {}: {}", what, llvm::toString(compiled.takeError()));
       return;
     }
-  }
-  llvm::Expected<jit::Compiled> compiled = compile_unlocked(std::move(job->prepared), *session);
-  if (!compiled) {
-    jit::logger().warn("compile failed, {}: {}", what, llvm::toString(compiled.takeError()));
-    return;
+    last_timings[1] = compiled->timings;
+    code = std::move(*compiled);
   }
   // Gone meanwhile (or cleared by the collector): the code is dropped, never run.
   if (job->alive().is_none()) return;
-  last_timings[1] = compiled->timings;
-  py::object owner = py::cast(Code{std::move(compiled->unit)});
-  if (api().encoder_install(job->encoder, compiled->entry, owner.ptr()) < 0) PyErr_Clear();
+  py::object owner = py::cast(Code{std::move(code->unit)});
+  if (api().encoder_install(job->encoder, code->entry, owner.ptr()) < 0) PyErr_Clear();
 }
 
 void start_tier_up(py::handle encoder, const py::object& tier1_owner) {
@@ -263,14 +261,15 @@ py::dict install_shape(py::handle encoder) {
   size_t object_bytes = 0;
   const int tier = tier_up_enabled() && shape_size(schema_of(encoder)) <= kMaxO2Size ? 2 : 1;
   const jit::CompileOptions& options = tier == 2 ? kTier2 : kTier1;
-  py::dict out;
+  double total_ms;
   if (!install_cached(encoder, options, what, &object_bytes).is_none()) {
-    out["total_ms"] = last_load.total_ms;
-    out["object_bytes"] = object_bytes;
-    return out;
+    total_ms = last_load.total_ms;
+  } else {
+    finish(encoder, prepare(encoder, options, what), tier, what, &object_bytes);
+    total_ms = last_timings[tier - 1].total_ms;
   }
-  finish(encoder, prepare(encoder, options, what), tier, what, &object_bytes);
-  out["total_ms"] = last_timings[tier - 1].total_ms;
+  py::dict out;
+  out["total_ms"] = total_ms;
   out["object_bytes"] = object_bytes;
   return out;
 }
@@ -317,22 +316,21 @@ py::dict cache_stats() {
   return out;
 }
 
-py::bytes cache_key_material(py::handle encoder, int tier) {
-  // For tests: the key material of an encoder's code at a tier (cache on), or b"" when off.
+// For tests: the cache key of an encoder's code at a tier (nullopt with the cache off).
+std::optional<jit::CacheKey> key_at_tier(py::handle encoder, int tier) {
   if (tier != 1 && tier != 2) throw py::value_error("tier must be 1 or 2");
   ensure_cache_configured();
   const jit::CompileOptions& options = tier == 2 ? kTier2 : kTier1;
-  const auto& schema = schema_of(encoder);
-  auto key = jit::cache_key(schema, *session_for(options, "no key"), options);
+  return jit::cache_key(schema_of(encoder), *session_for(options, "no key"), options);
+}
+
+py::bytes cache_key_material(py::handle encoder, int tier) {
+  auto key = key_at_tier(encoder, tier);
   return key ? py::bytes(key->material) : py::bytes();
 }
 
 py::str cache_file_name(py::handle encoder, int tier) {
-  if (tier != 1 && tier != 2) throw py::value_error("tier must be 1 or 2");
-  ensure_cache_configured();
-  const jit::CompileOptions& options = tier == 2 ? kTier2 : kTier1;
-  const auto& schema = schema_of(encoder);
-  auto key = jit::cache_key(schema, *session_for(options, "no key"), options);
+  auto key = key_at_tier(encoder, tier);
   return key ? py::str(key->file_name) : py::str();
 }
 

@@ -1,9 +1,10 @@
 """The transparent shape JIT's worker: compiles the shapes fastjson.dumps found hot.
 
 The runtime (runtime/shape_table.cpp) queues a hot shape with a sample value and calls _kick(); a
-job on fastjson's compile thread (_worker.py) takes the shapes one by one, infers a schema from the sample (_shape_infer.py), makes
-a shape encoder and compiles it with fastjson._jit (loaded here, on first use: the caller never
-waits for LLVM). Any failure is logged and leaves the shape on the generic path.
+job on fastjson's compile thread (_worker.py) takes the shapes one by one, infers a schema from
+the sample (_shape_infer.py), makes a shape encoder and compiles it with fastjson._jit (loaded
+here, on first use: the caller never waits for LLVM). Any failure is logged and leaves the shape
+on the generic path.
 """
 
 from __future__ import annotations
