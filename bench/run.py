@@ -47,6 +47,7 @@ TRANSPARENT_TARGET = {
 VARIANT_TARGETS = {"fastjson": ORJSON_TARGET, "fastjson.compile": COMPILE_TARGET, TRANSPARENT: TRANSPARENT_TARGET}
 # A 10-field schema must compile in a median of at most this many milliseconds.
 COMPILE_TIME_TARGET_MS = 5.0
+IMPORT_TIME_TARGET_MS = 30.0
 
 Encode = Callable[[Any], bytes]
 Decode = Callable[[bytes], Any]
@@ -187,6 +188,21 @@ def fresh_schema(i):
               "tags": list[str], "parent": int | None, "created": str, "rank": int, "ratio": float}
     return TypedDict(f"Row{i}", fields)  # a new class each time: no compile is reused
 """
+
+
+def measure_import_time(repeats: int = 7) -> dict[str, float]:
+    """Milliseconds for `import fastjson` in a fresh interpreter, as `-X importtime` reports it
+    (cumulative, fastjson and everything it imports): the median over `repeats` processes."""
+    import subprocess
+
+    times = []
+    for _ in range(repeats):
+        r = subprocess.run([sys.executable, "-X", "importtime", "-c", "import fastjson"],
+                           capture_output=True, text=True, check=True)
+        line = [ln for ln in r.stderr.splitlines() if ln.rstrip().endswith("| fastjson")][-1]
+        times.append(int(line.split("|")[1]) / 1e3)
+    return {"median_ms": statistics.median(times), "repeats": repeats,
+            "target_ms": IMPORT_TIME_TARGET_MS}
 
 
 def measure_compile_time(repeats: int = 21) -> dict[str, float]:
@@ -849,6 +865,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n## fastjson.compile time, 10-field TypedDict\n\nmedian of {compile_time['repeats']}: "
           f"{compile_time['median_ms']:.2f} ms (target <= {COMPILE_TIME_TARGET_MS:g} ms: {met}); "
           f"first compile in a fresh process (loads LLVM): {compile_time['first_in_process_ms']:.1f} ms")
+    import_time = measure_import_time()
+    met = "yes" if import_time["median_ms"] < IMPORT_TIME_TARGET_MS else "NO"
+    print(f"\n## import fastjson, fresh process\n\nmedian of {import_time['repeats']}: "
+          f"{import_time['median_ms']:.1f} ms (target < {IMPORT_TIME_TARGET_MS:g} ms: {met})")
 
     import cache  # bench/cache.py
 
@@ -863,6 +883,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     doc = results_document(results, libs, missing, meta)
     doc["compile_time"] = compile_time
+    doc["import_time"] = import_time
     doc["code_cache"] = code_cache
     if shapes is not None:
         doc["transparent_jit"] = {k: v for k, v in shapes.items() if k != "text"}

@@ -84,10 +84,13 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     assert len(typed) == 1, proc.stdout
     assert re.search(r"^median of 21: [0-9.]+ ms \(target <= 5 ms: (yes|NO)\); first compile in a fresh "
                      r"process \(loads LLVM\): [0-9.]+ ms$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^## import fastjson, fresh process\n\nmedian of 7: [0-9.]+ ms \(target < 30 ms: (yes|NO)\)$",
+                     proc.stdout, re.M), proc.stdout
 
     doc = json.loads((tmp_path / "results.json").read_text())
     assert set(doc) == {"meta", "libraries", "variants", "unavailable", "orjson_target", "results",
-                        "speedups", "target", "compile_time", "transparent_jit", "code_cache"}
+                        "speedups", "target", "compile_time", "import_time", "transparent_jit",
+                        "code_cache"}
     assert re.search(r"^compile\(\) from a warm cache \(the -O2 code, read \+ link\): [0-9.]+ ms median of 21",
                      proc.stdout, re.M), proc.stdout
     cache = doc["code_cache"]
@@ -107,6 +110,7 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
         assert re.search(r"^10k-records loop, fresh process: NO steady state within 30 s \([0-9]+ calls; "
                          r"[0-9]+ declined after the trial, [0-9]+ compile failures\);", proc.stdout, re.M)
     assert doc["compile_time"]["median_ms"] > 0 and doc["compile_time"]["target_median_ms"] == 5.0
+    assert doc["import_time"]["median_ms"] > 0 and doc["import_time"]["target_ms"] == 30.0
     assert {"fastjson", "json"} <= set(doc["libraries"])
     assert doc["meta"]["clock"] == "cpu"  # the default: thread CPU time per call
     assert "runs of >= 5 ms thread CPU time each, median" in proc.stdout.splitlines()[0]

@@ -7,12 +7,10 @@ import enum
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal, NotRequired, TypedDict
@@ -391,15 +389,22 @@ def test_import_does_not_load_llvm_and_compile_does():
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 
-def test_import_time():
-    best = float("inf")
-    for _ in range(3):
-        r = run_python("import fastjson", env={"PYTHONPROFILEIMPORTTIME": "1"})
-        assert r.returncode == 0, r.stderr
-        line = [ln for ln in r.stderr.splitlines() if ln.rstrip().endswith("| fastjson")]
-        assert line, r.stderr
-        best = min(best, int(line[-1].split("|")[1]))  # cumulative microseconds
-    assert best < 30_000
+def test_import_loads_only_the_core_extension():
+    # What keeps `import fastjson` cheap (its time is the benchmark's to measure, not a test's):
+    # the JIT, the schema normalizer, the compile thread and the heavy stdlib modules they need
+    # all load on first use.
+    r = run_python("""
+        import sys
+        before = set(sys.modules)
+        import fastjson
+        print(' '.join(sorted(set(sys.modules) - before)))
+    """)
+    assert r.returncode == 0, r.stderr
+    loaded = set(r.stdout.split())
+    assert {m for m in loaded if m.startswith("fastjson")} == {"fastjson", "fastjson._fastjson"}
+    heavy = {"typing", "dataclasses", "inspect", "threading", "ctypes", "datetime", "decimal",
+             "uuid", "importlib.metadata"}
+    assert not loaded & heavy, sorted(loaded & heavy)
 
 
 NUMBA_FIRST = """
@@ -469,18 +474,3 @@ def test_logging_is_off_by_default():
         fastjson.compile({'id': int})
     """, env={"FASTJSON_LOG": "", "FASTJSON_JIT_FAIL": "1"})
     assert r.returncode == 0 and "[fastjson.jit]" not in r.stderr, r.stderr
-
-
-def test_compile_time():
-    schema = {"id": int, "name": str, "email": str, "score": float, "active": bool, "tags": [str],
-              "parent": int | None, "created": str, "count": int, "ratio": float}
-    fastjson.compile({"warm": int})
-    times = []
-    for _ in range(15):
-        _jit._wait()  # the previous -O2 compile must not compete for the CPU
-        start = time.perf_counter()
-        assert fastjson.compile(schema).jit
-        times.append(time.perf_counter() - start)
-    # Until compile() returns: normalize + IR + -O0 codegen. The target is 5 ms on a quiet
-    # machine; the bound leaves room for a loaded CI one.
-    assert statistics.median(times) < 0.015
