@@ -1335,11 +1335,10 @@ void Emitter::emit_list(Fn& fn) {
 void Emitter::emit_dict(Fn& fn) {
   const NodeId value_node = node(fn.id).children.at(0);
   BasicBlock* fallback = fallback_block(fn);
-  if (runs_python(value_node)) {
-    // Python code run while a value is written could resize the dict under PyDict_Next.
-    b_.CreateBr(fallback);
-    return;
-  }
+  // Python code run while a value is written (an `any` or enum value; in an inferred shape, a
+  // container that turns out to be a subclass) could change the dict: PyDict_Next re-reads it at
+  // every step, and the entry being written is held meanwhile (below), as in records and lists.
+  const bool hold = runs_python(value_node);
   const std::optional<Mask> scalar = scalar_mask(value_node);
   expect(fn, b_.CreateICmpEQ(type_of(fn.obj), dict_type_), fallback, "dict");
   Value* pos = entry_alloca(fn, i64_, "pos");
@@ -1373,6 +1372,7 @@ void Emitter::emit_dict(Fn& fn) {
     BasicBlock* bb = block(fn, "value.failed");
     b_.SetInsertPoint(bb);
     b_.CreateCall(path_key_, {fn.ctx, key});
+    if (hold) decref(fn, key);
     b_.CreateRet(null());
     return bb;
   };
@@ -1422,8 +1422,14 @@ void Emitter::emit_dict(Fn& fn) {
                                               i64c(kStrExtraBytes)),
                                  i64c(1)));
       cur = put_byte(b_.CreateCall(put_str_, {cur, k.data, k.length}), ':');
+      if (hold) {
+        incref(key);  // named in the path if the value fails
+        incref(value);
+      }
       Value* out = call_node(value_node, fn.ctx, cur, value, value_tail);
+      if (hold) decref(fn, value);
       expect(fn, b_.CreateIsNotNull(out), value_failed(key), "value.written");
+      if (hold) decref(fn, key);
       return put_byte(out, ',');
     });
   }

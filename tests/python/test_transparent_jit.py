@@ -219,6 +219,61 @@ def test_dict_subclass_mutating_its_container_is_safe():
     assert out == b'{"rows":[{"k":1},{"k":2}]}'
 
 
+def test_maps_of_containers_run_compiled():
+    # Dicts keyed by ids (citm_catalog's events, topicSubTopics) are maps; their values are
+    # records and lists, which run compiled too: no guard fails on them.
+    doc = {"events": {str(100 + i): {"id": 100 + i, "name": None, "topicIds": [i, i + 1]}
+                      for i in range(5)},
+           "topics": {"7": [1, 2], "8": []}}
+    assert warm(doc) == oracle(doc)
+    before = fastjson.jit_stats()
+    assert before["compiled"] == 1
+    for _ in range(3):
+        assert fastjson.dumps(doc) == oracle(doc)
+    after = fastjson.jit_stats()
+    assert after["hits"] == before["hits"] + 3 and after["guard_failures"] == before["guard_failures"]
+
+
+def test_dict_subclass_emptying_the_map_it_sits_in_is_safe():
+    # The map's entry being written is held while a value's Python code (a subclass's items())
+    # drops the map's references to every key and value: the failed value's key, built here and
+    # owned by the map alone, is still alive to be named in the error's path (ASan checks it).
+    events: dict = {}
+
+    def fill(value_2):
+        events.clear()
+        # Keys of digits make a map; built here, so that the map owns them alone.
+        events.update({str(1000 + i): value_2 if i == 2 else {"k": i} for i in range(1, 4)})
+
+    fill({"k": 2})
+    warm({"events": events})
+    assert fastjson.jit_stats()["compiled"] == 1
+
+    class Emptying(dict):
+        def items(self):
+            events.clear()
+            return super().items()
+
+    class EmptyingBadly(dict):
+        def items(self):
+            events.clear()
+            return [("k", object())]
+
+    # As the generic encoder walks a dict: live, so the entries removed meanwhile are not written
+    # (json, which copies the items first, would write "1003" too).
+    fill(Emptying(k=2))
+    assert generic({"events": events}) == b'{"events":{"1001":{"k":1},"1002":{"k":2}}}'
+    fill(Emptying(k=2))
+    refs = sys.getrefcount(events)
+    assert fastjson.dumps({"events": events}) == b'{"events":{"1001":{"k":1},"1002":{"k":2}}}'
+    assert events == {} and sys.getrefcount(events) == refs
+    fill(EmptyingBadly())
+    with pytest.raises(fastjson.JSONEncodeError) as info:
+        fastjson.dumps({"events": events})
+    assert str(info.value) == 'Type is not JSON serializable: object - at $.events["1002"].k'
+    assert events == {}
+
+
 # --- table: cap, eviction, never-repeating shapes -------------------------------------------------
 
 
