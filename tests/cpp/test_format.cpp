@@ -73,6 +73,22 @@ TEST(FormatInt, EveryLength) {
   }
 }
 
+TEST(FormatInt, EveryOneAndTwoDigitHead) {
+  // write_leading's table path: whole values below 100, and every head of 1 or 2 digits before
+  // one or two 8-digit blocks (9, 10, 17, 18 and 19, 20 digits).
+  char buf[fastjson::format::kMaxIntChars];
+  for (uint64_t head = 0; head < 100; ++head) {
+    const uint64_t values[] = {head, head * 100000000 + 12345678, head * 100000000 + 7,
+                               head * 10000000000000000 + 9876543210123456, head * 10000000000000000};
+    for (const uint64_t v : values) {
+      ASSERT_EQ(std::string(buf, fastjson::format::write_u64(buf, v)), std::to_string(v));
+    }
+  }
+  for (const uint64_t v : {uint64_t(10000000000000000000u), uint64_t(9999999999999999999u), UINT64_MAX}) {
+    ASSERT_EQ(std::string(buf, fastjson::format::write_u64(buf, v)), std::to_string(v));
+  }
+}
+
 TEST(FormatInt, RandomValuesOfEveryBitLength) {
   std::mt19937_64 rng(5);
   for (int i = 0; i < 1000000; ++i) {
