@@ -308,8 +308,8 @@ class Emitter {
   std::deque<NodeId> pending_;
 
   llvm::FunctionCallee reserve_, encode_node_, enter_, leave_, path_index_, path_key_, str_utf8_,
-      put_str_, put_i64_, put_double_, put_double_pair_, object_values_, prepare_strs_, prepare_dict_, dict_next_,
-      dealloc_;
+      put_str_, put_i64_, put_double_, put_double_pair_, tell_, seek_, object_values_, prepare_strs_,
+      prepare_dict_, dict_next_, dealloc_;
   llvm::Constant *none_, *true_, *false_, *long_type_, *float_type_, *unicode_type_, *list_type_,
       *tuple_type_, *dict_type_, *blank_;
 };
@@ -472,6 +472,8 @@ void Emitter::declare_imports() {
   put_i64_ = fn(symbols::kPutI64, ptr_, {ptr_, i64_});
   put_double_ = fn(symbols::kPutDouble, ptr_, {ptr_, f64});
   put_double_pair_ = fn(symbols::kPutDoublePair, ptr_, {ptr_, f64, f64});
+  tell_ = fn(symbols::kTell, i64_, {ptr_, ptr_});
+  seek_ = fn(symbols::kSeek, ptr_, {ptr_, i64_});
   object_values_ = fn(symbols::kObjectValues, i32_, {ptr_, ptr_, ptr_, i64_, ptr_});
   prepare_strs_ = fn(symbols::kPrepareStrs, i32_, {ptr_, ptr_, i64_, ptr_});
   prepare_dict_ = fn(symbols::kPrepareDict, i32_, {ptr_, ptr_, ptr_});
@@ -1412,10 +1414,26 @@ void Emitter::emit_dict(Fn& fn) {
     });
   } else {
     // Container values reserve for themselves (and the ',' after them); each key before it.
+    // When a value's Python code has run, the dict may hold keys the guard pass never saw: each
+    // is checked again, and one that is not a ready exact str sends the whole dict back to the
+    // interpreter, from where it started (offsets survive a reallocation of the buffer).
+    Value* start = hold ? b_.CreateCall(tell_, {fn.ctx, fn.cur}, "start") : nullptr;
+    BasicBlock* changed = nullptr;
+    if (hold) {
+      llvm::IRBuilderBase::InsertPointGuard keep(b_);
+      changed = block(fn, "dict.changed");
+      b_.SetInsertPoint(changed);
+      leave(fn);  // the interpreter writes the dict at the parent's depth
+      Value* again = b_.CreateCall(seek_, {fn.ctx, start}, "rewound");
+      Value* out = b_.CreateCall(encode_node_, {fn.ctx, again, b_.getInt32(fn.id), fn.obj});
+      expect(fn, b_.CreateIsNotNull(out), ret_null_block(fn), "interpreted.ok");
+      b_.CreateRet(b_.CreateCall(reserve_, {fn.ctx, out, fn.tail}));
+    }
     cur = reserve(fn, fn.cur, b_.CreateAdd(fn.tail, i64c(2)));
     cur = put_byte(cur, '{');
     Value* value_tail = b_.CreateAdd(fn.tail, i64c(1));
     cur = iterate("write", cur, [&](Value* key, Value* value, Value* cur) -> Value* {
+      if (hold) expect(fn, check_scalar(key, bit(kCatStr)).ok, changed, "key.checked");
       const StrView k = str_view(key);
       cur = reserve(fn, cur,
                     b_.CreateAdd(b_.CreateAdd(b_.CreateMul(k.length, i64c(kStrBytesPerByte)),

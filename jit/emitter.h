@@ -33,6 +33,8 @@ inline constexpr std::string_view kPutStr = "fj_put_str_unchecked";
 inline constexpr std::string_view kPutI64 = "fj_put_i64";
 inline constexpr std::string_view kPutDouble = "fj_put_double";
 inline constexpr std::string_view kPutDoublePair = "fj_put_double_pair";
+inline constexpr std::string_view kTell = "fj_tell";
+inline constexpr std::string_view kSeek = "fj_seek";
 // jit/host_helpers.h
 inline constexpr std::string_view kBlank = "fj_jit_blank";
 inline constexpr std::string_view kObjectValues = "fj_jit_object_values";

@@ -274,6 +274,32 @@ def test_dict_subclass_emptying_the_map_it_sits_in_is_safe():
     assert events == {}
 
 
+def test_dict_subclass_adding_a_non_str_key_to_its_map_is_safe():
+    # A key added while the map is written was never checked by its guard: an int key sends the
+    # map back to the generic encoder (from the map's start), which converts it as json does.
+    events: dict = {}
+
+    def fill(value_2):
+        events.clear()
+        events.update({str(1000 + i): value_2 if i == 2 else {"k": i} for i in range(1, 4)})
+
+    fill({"k": 2})
+    warm({"events": events})
+    before = fastjson.jit_stats()
+
+    class Adding(dict):
+        def items(self):
+            events[5] = {"k": 5}
+            return super().items()
+
+    fill(Adding(k=2))
+    expected = generic({"events": events})
+    assert expected == b'{"events":{"1001":{"k":1},"1002":{"k":2},"1003":{"k":3},"5":{"k":5}}}'
+    fill(Adding(k=2))
+    assert fastjson.dumps({"events": events}) == expected
+    assert fastjson.jit_stats()["hits"] == before["hits"] + 1  # the compiled code ran first
+
+
 # --- table: cap, eviction, never-repeating shapes -------------------------------------------------
 
 
