@@ -234,20 +234,26 @@ def test_maps_of_containers_run_compiled():
     assert after["hits"] == before["hits"] + 3 and after["guard_failures"] == before["guard_failures"]
 
 
-def test_dict_subclass_emptying_the_map_it_sits_in_is_safe():
-    # The map's entry being written is held while a value's Python code (a subclass's items())
-    # drops the map's references to every key and value: the failed value's key, built here and
-    # owned by the map alone, is still alive to be named in the error's path (ASan checks it).
+def compiled_map_of_records():
+    """{"events": events} compiled as a map of records, and fill(v) to refill events with three
+    entries, v the second. Keys of digits make a map; built here, so that the map owns them alone."""
     events: dict = {}
 
     def fill(value_2):
         events.clear()
-        # Keys of digits make a map; built here, so that the map owns them alone.
         events.update({str(1000 + i): value_2 if i == 2 else {"k": i} for i in range(1, 4)})
 
     fill({"k": 2})
     warm({"events": events})
     assert fastjson.jit_stats()["compiled"] == 1
+    return events, fill
+
+
+def test_dict_subclass_emptying_the_map_it_sits_in_is_safe():
+    # The map's entry being written is held while a value's Python code (a subclass's items())
+    # drops the map's references to every key and value: the failed value's key, built here and
+    # owned by the map alone, is still alive to be named in the error's path (ASan checks it).
+    events, fill = compiled_map_of_records()
 
     class Emptying(dict):
         def items(self):
@@ -277,14 +283,7 @@ def test_dict_subclass_emptying_the_map_it_sits_in_is_safe():
 def test_dict_subclass_adding_a_non_str_key_to_its_map_is_safe():
     # A key added while the map is written was never checked by its guard: an int key sends the
     # map back to the generic encoder (from the map's start), which converts it as json does.
-    events: dict = {}
-
-    def fill(value_2):
-        events.clear()
-        events.update({str(1000 + i): value_2 if i == 2 else {"k": i} for i in range(1, 4)})
-
-    fill({"k": 2})
-    warm({"events": events})
+    events, fill = compiled_map_of_records()
     before = fastjson.jit_stats()
 
     class Adding(dict):
