@@ -261,6 +261,7 @@ class Emitter {
   Value* put_text(Value* cur, std::string_view text);
   Value* put_byte(Value* cur, char c) { return put_text(cur, std::string_view(&c, 1)); }
   BasicBlock* fallback_block(Fn& fn);
+  void interpret_from(Fn& fn, Value* cur);
   BasicBlock* ret_null_block(Fn& fn);
   // The guard did not pass: make non-ASCII strs' UTF-8 ready and retry at `guard`, or fall back.
   void retry_or_fallback(Fn& fn, BasicBlock* guard, Value* values, Value* count, bool has_str);
@@ -580,12 +581,17 @@ BasicBlock* Emitter::fallback_block(Fn& fn) {
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     fn.fallback = block(fn, "fallback");
     b_.SetInsertPoint(fn.fallback);
-    Value* out =
-        b_.CreateCall(encode_node_, {fn.ctx, fn.cur, b_.getInt32(fn.id), fn.obj}, "interpreted");
-    expect(fn, b_.CreateIsNotNull(out), ret_null_block(fn), "interpreted.ok");
-    b_.CreateRet(b_.CreateCall(reserve_, {fn.ctx, out, fn.tail}));
+    interpret_from(fn, fn.cur);
   }
   return fn.fallback;
+}
+
+void Emitter::interpret_from(Fn& fn, Value* cur) {
+  // The interpreter writes the node at cur and returns; then the caller's tail is reserved.
+  Value* out =
+      b_.CreateCall(encode_node_, {fn.ctx, cur, b_.getInt32(fn.id), fn.obj}, "interpreted");
+  expect(fn, b_.CreateIsNotNull(out), ret_null_block(fn), "interpreted.ok");
+  b_.CreateRet(b_.CreateCall(reserve_, {fn.ctx, out, fn.tail}));
 }
 
 void Emitter::retry_or_fallback(Fn& fn, BasicBlock* guard, Value* values, Value* count,
@@ -1424,10 +1430,7 @@ void Emitter::emit_dict(Fn& fn) {
       changed = block(fn, "dict.changed");
       b_.SetInsertPoint(changed);
       leave(fn);  // the interpreter writes the dict at the parent's depth
-      Value* again = b_.CreateCall(seek_, {fn.ctx, start}, "rewound");
-      Value* out = b_.CreateCall(encode_node_, {fn.ctx, again, b_.getInt32(fn.id), fn.obj});
-      expect(fn, b_.CreateIsNotNull(out), ret_null_block(fn), "interpreted.ok");
-      b_.CreateRet(b_.CreateCall(reserve_, {fn.ctx, out, fn.tail}));
+      interpret_from(fn, b_.CreateCall(seek_, {fn.ctx, start}, "rewound"));
     }
     cur = reserve(fn, fn.cur, b_.CreateAdd(fn.tail, i64c(2)));
     cur = put_byte(cur, '{');
