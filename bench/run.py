@@ -237,7 +237,7 @@ import corpora, fastjson
 # benchmark's clock (--clock), as in its tables.
 clock = time.thread_time if sys.argv[2] == "cpu" else time.perf_counter
 rows = corpora.records()
-calls, per_call, hits, streak, start = [], [], [], 0, time.perf_counter()
+calls, per_call, streak, start = [], [], 0, time.perf_counter()
 while streak < 20 and time.perf_counter() - start < 30:
     before = fastjson.jit_stats()["hits"]
     t, c = time.perf_counter(), clock()
@@ -782,8 +782,8 @@ def fastjson_shape_report(runs: int) -> dict[str, Any]:
         f"{w['guard_failures']} guard failures, {w['evictions']} evictions; compile "
         f"{w['compile_ms_total']:.0f} ms total, {w['compile_ms_median']:.1f} median, "
         f"{w['compile_ms_max']:.1f} max; {w['code_bytes']} bytes of code",
-        f"10k-records loop, fresh process: {steady}; {s['shapes_observed']} shape observed, {s['compiled']} compiled in {s['compile_ms_max']:.1f} ms "
-        "(LLVM load not included)",
+        f"10k-records loop, fresh process: {steady}; {s['shapes_observed']} shape observed, "
+        f"{s['compiled']} compiled in {s['compile_ms_max']:.1f} ms (LLVM load not included)",
         f"never-repeating shapes ({never['jit_on_us']:.2f} us/call): JIT on / off = {never['ratio']:.3f} "
         f"(target <= {never['target_max_ratio']}: {met}); gave up observing: {never['stats']['gave_up']}",
     ])
