@@ -14,6 +14,7 @@
 #include "runtime/decode_exact.h"
 #include "runtime/decode_str.h"
 #include "runtime/key_cache.h"
+#include "runtime/list_of.h"
 #include "runtime/py_ref.h"
 
 namespace fastjson::decode {
@@ -68,11 +69,8 @@ PyObject* Stage2::array(size_t depth) {
     if (c != ',') return nullptr;
   }
   const size_t n = pending_.size() - base;
-  PyObject* list = PyList_New(Py_ssize_t(n));
+  PyObject* list = list_of(pending_.data() + base, n);
   if (!list) return nullptr;
-  // The list takes over the references.
-  std::memcpy(reinterpret_cast<PyListObject*>(list)->ob_item, pending_.data() + base,
-              n * sizeof(PyObject*));
   pending_.resize(base);
   return list;
 }

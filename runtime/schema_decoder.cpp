@@ -15,6 +15,7 @@
 #include "runtime/decode_input.h"
 #include "runtime/decode_instance.h"
 #include "runtime/decode_stage2.h"
+#include "runtime/list_of.h"
 #include "runtime/dict_template.h"
 #include "runtime/errors.h"
 #include "runtime/json_path.h"
@@ -786,10 +787,8 @@ class TypedStage2 : public Stage2 {
 
   PyObject* take_list(size_t base) {
     const size_t n = pending_.size() - base;
-    PyObject* list = PyList_New(Py_ssize_t(n));
+    PyObject* list = list_of(pending_.data() + base, n);
     if (!list) return nullptr;
-    std::memcpy(reinterpret_cast<PyListObject*>(list)->ob_item, pending_.data() + base,
-                n * sizeof(PyObject*));
     pending_.resize(base);
     return list;
   }

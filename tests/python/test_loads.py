@@ -5,6 +5,7 @@ import json
 import lzma
 import math
 import random
+import struct
 import sys
 from pathlib import Path
 
@@ -162,6 +163,25 @@ def test_strings_and_keys_of_every_length(length):
         other = base[: length // 2] + "#" + base[length // 2 + 1 :]
         doc = json.dumps([{base: 1}, {other: 2}, {base: 3}])
         assert fastjson.loads(doc) == [{base: 1}, {other: 2}, {base: 3}]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17, 1000])
+def test_decoded_lists_are_ordinary_lists(n):
+    """loads hands its arrays' slots to empty lists (runtime/list_of.h): the lists must be sized
+    exactly for their items and grow, shrink and free like any other list."""
+    doc = ("[" + ",".join(str(i) for i in range(n)) + "]").encode()
+    typed = fastjson.compile(list[int])
+    for got in (fastjson.loads(doc), typed.loads(doc)):
+        assert got == list(range(n))
+        # n slots allocated, no more, no fewer: as PyList_New(n) leaves a list
+        assert sys.getsizeof(got) == sys.getsizeof([]) + n * struct.calcsize("P")
+        got.append(-1)
+        got.extend(range(3))
+        del got[0]
+        got.insert(0, "x")
+        assert got == ["x", *range(1, n), -1, 0, 1, 2]
+        got.clear()
+        assert got == [] and sys.getsizeof(got) == sys.getsizeof([])
 
 
 def test_repeated_keys_share_one_object():
