@@ -14,7 +14,6 @@
 #include "runtime/decode_exact.h"
 #include "runtime/decode_str.h"
 #include "runtime/key_cache.h"
-#include "runtime/list_of.h"
 #include "runtime/py_ref.h"
 
 namespace fastjson::decode {
@@ -68,11 +67,7 @@ PyObject* Stage2::array(size_t depth) {
     if (c == ']') break;
     if (c != ',') return nullptr;
   }
-  const size_t n = pending_.size() - base;
-  PyObject* list = list_of(pending_.data() + base, n);
-  if (!list) return nullptr;
-  pending_.resize(base);
-  return list;
+  return take_list(base);
 }
 
 // Members go straight into a growing dict, as in json.loads. Collecting them in pending_ to

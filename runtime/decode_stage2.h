@@ -18,6 +18,7 @@
 #include "runtime/decode_parser.h"
 #include "runtime/decode_str.h"
 #include "runtime/key_cache.h"
+#include "runtime/list_of.h"
 
 namespace fastjson::decode {
 
@@ -94,6 +95,14 @@ class Stage2 {
   // Items collect in pending_ until ']' so the list is allocated once, at its exact size.
   PyObject* array(size_t depth);
   PyObject* object(size_t depth);
+
+  // The list of the items pending_ holds from `base` on; they leave pending_ for it.
+  PyObject* take_list(size_t base) noexcept {
+    PyObject* list = list_of(pending_.data() + base, pending_.size() - base);
+    if (!list) return nullptr;
+    pending_.resize(base);
+    return list;
+  }
 
   // Takes over `o`; its reference is dropped with the rest of pending_ if building fails.
   bool push(PyObject* o) noexcept {

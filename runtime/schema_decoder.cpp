@@ -15,7 +15,6 @@
 #include "runtime/decode_input.h"
 #include "runtime/decode_instance.h"
 #include "runtime/decode_stage2.h"
-#include "runtime/list_of.h"
 #include "runtime/dict_template.h"
 #include "runtime/errors.h"
 #include "runtime/json_path.h"
@@ -783,14 +782,6 @@ class TypedStage2 : public Stage2 {
       default:
         return number(pos);
     }
-  }
-
-  PyObject* take_list(size_t base) {
-    const size_t n = pending_.size() - base;
-    PyObject* list = list_of(pending_.data() + base, n);
-    if (!list) return nullptr;
-    pending_.resize(base);
-    return list;
   }
 
   PyObject* take_tuple(size_t base) {
