@@ -56,9 +56,12 @@ enum class State : uint8_t {
   kDeclined,   // compiled but not faster than the generic encoder: generic for good
 };
 
+void set_filter(unsigned bit) { g_hook.ready_filter[bit / 64] |= uint64_t(1) << (bit % 64); }
+void clear_filter() { std::fill(std::begin(g_hook.ready_filter), std::end(g_hook.ready_filter), 0); }
+
 struct Entry {
   uint32_t count = 0;
-  uint8_t size_bit = 0;  // see HookState::ready_sizes
+  uint8_t filter_bit = 0;  // see HookState::ready_filter
   State state = State::kObserving;
   uint64_t last_used = 0;
   uint64_t job = 0;
@@ -194,9 +197,9 @@ void evict_one(Table& t) {
   if (slot.entry == &victim->second) slot = Slot();
   t.entries.erase(victim);
   if (was_ready) {
-    g_hook.ready_sizes = 0;
+    clear_filter();
     for (const auto& [hash, entry] : t.entries) {
-      if (entry.state == State::kReady) g_hook.ready_sizes |= uint64_t(1) << entry.size_bit;
+      if (entry.state == State::kReady) set_filter(entry.filter_bit);
     }
   }
 }
@@ -246,7 +249,7 @@ int64_t fastest(const std::array<int64_t, kMaxTrials>& v, uint32_t n) {
 
 void keep_compiled(Table& t, uint64_t hash, Entry& entry) {
   entry.state = State::kReady;
-  g_hook.ready_sizes |= uint64_t(1) << entry.size_bit;
+  set_filter(entry.filter_bit);
   t.cache[hash % kCacheSlots] = Slot{hash, &entry};  // compiled shapes are found without the map
 }
 
@@ -392,7 +395,7 @@ bool dumps_hook(PyObject* obj, PyObject** out, bool sampled) noexcept {
   if (t.entries.size() >= t.config.max_shapes) evict_one(t);
   Entry& entry = t.entries[*hash];
   cache_slot(t.cache[*hash % kCacheSlots], *hash, &entry);
-  entry.size_bit = uint8_t(top_size_bit(obj));
+  entry.filter_bit = uint8_t(filter_bit(obj));  // < 256: shape_hash accepted obj
   ++t.stats.shapes_seen;
   entry.count = 1;
   entry.last_used = ++t.tick;
@@ -468,7 +471,7 @@ PyObject* py_reset(PyObject*, PyObject*) noexcept {
   t.jobs.clear();
   t.cache.fill(Slot());
   t.stats = Stats();
-  g_hook.ready_sizes = 0;
+  clear_filter();
   g_hook.gave_up = false;
   g_hook.countdown = 0;
   t.window_calls = 0;

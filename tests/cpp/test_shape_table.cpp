@@ -65,6 +65,43 @@ TEST(ShapeTable, UnobservedValues) {
             hash_of("{'a': 5, 'b': 6}"));
 }
 
+unsigned bit_of(const std::string& expr) {
+  Ref obj = eval(expr);
+  EXPECT_TRUE(obj);
+  return shapes::filter_bit(obj.get());
+}
+
+// The given-up hook's filter: one bit per shape, so a compiled shape is still found; unobserved
+// values skip the hook; and values keyed by ids rarely share a compiled shape's bit even when
+// their key count is the same (the key count alone let all of them through).
+TEST(ShapeTable, FilterBitIsTheShapesAndSpreadsIdKeyedMaps) {
+  const unsigned record = bit_of("{'a': 1, 'b': 'x', 'c': [1.5]}");
+  ASSERT_LT(record, shapes::kNotObserved);
+  EXPECT_EQ(record, bit_of("{" + fresh("a") + ": None, 'b': 2, 'c': {}}"));
+  EXPECT_EQ(record, bit_of("[{'a': 0, 'b': 0, 'c': 0}, 5]"));
+  EXPECT_EQ(record, bit_of("(lambda d: (d.pop('x'), d)[1])({'x': 0, 'a': 1, 'b': 2, 'c': 3})"));
+  for (const char* expr : {"1", "'s'", "None", "[]", "[1, {'a': 1}]", "({'a': 1},)", "{1: 2}",
+                           "type('D', (dict,), {})(a=1)", "[type('D', (dict,), {})(a=1)]"}) {
+    EXPECT_EQ(bit_of(expr), shapes::kNotObserved) << expr;
+  }
+  Ref bits = eval(
+      "(lambda r: [{str(r.randrange(10**12)): i for _ in range(3)} for i in range(10000)])"
+      "(__import__('random').Random(11))");
+  ASSERT_TRUE(bits);
+  int same = 0;
+  uint64_t seen[4] = {};
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(bits.get()); ++i) {
+    const unsigned bit = shapes::filter_bit(PyList_GET_ITEM(bits.get(), i));
+    ASSERT_LT(bit, shapes::kNotObserved);
+    same += bit == record;
+    seen[bit / 64] |= uint64_t(1) << (bit % 64);
+  }
+  EXPECT_LT(same, 100);  // 1 in 256 expected: ~39 of 10,000
+  int distinct = 0;
+  for (uint64_t w : seen) distinct += __builtin_popcountll(w);
+  EXPECT_EQ(distinct, 256);
+}
+
 class ShapeTableFlow : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -620,6 +620,23 @@ def test_compiled_shapes_keep_running_after_giving_up():
     assert fastjson.jit_stats()["hits"] == before + 100
 
 
+def test_given_up_calls_find_compiled_dicts_of_their_key_count():
+    """Given up, an unsampled call is hashed only when its filter bit (key count and first key) is a
+    compiled shape's: a compiled top-level dict is still found between id-keyed dicts of its key
+    count, and both keep their bytes."""
+    hot = {"k": 1, "x": 2}
+    warm(hot)
+    for i in range(1100):
+        fastjson.dumps({str(10**9 + i): i, "x": 1})
+    assert fastjson.jit_stats()["gave_up"] is True
+    before = fastjson.jit_stats()["hits"]
+    for i in range(100):
+        assert fastjson.dumps(hot) == b'{"k":1,"x":2}'
+        doc = {str(3 * 10**9 + i): i, "x": 1}
+        assert fastjson.dumps(doc) == oracle(doc)
+    assert fastjson.jit_stats()["hits"] == before + 100
+
+
 def test_options_and_new_types_on_a_hot_shape_give_the_generic_bytes():
     """A compiled shape writes the default compact bytes; calls with options take the generic path,
     and values of the rarer types inside a compiled shape are handed to the generic encoder."""
