@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -56,8 +57,19 @@ enum class State : uint8_t {
   kDeclined,   // compiled but not faster than the generic encoder: generic for good
 };
 
-void set_filter(unsigned bit) { g_hook.ready_filter[bit / 64] |= uint64_t(1) << (bit % 64); }
-void clear_filter() { std::fill(std::begin(g_hook.ready_filter), std::end(g_hook.ready_filter), 0); }
+void set_filter(unsigned bit) {
+  g_hook.ready_filter[bit / 64] |= uint64_t(1) << (bit % 64);
+  g_hook.any_ready = true;
+}
+void clear_filter() {
+  std::fill(std::begin(g_hook.ready_filter), std::end(g_hook.ready_filter), 0);
+  g_hook.any_ready = false;
+}
+
+struct TrialTimes {
+  std::array<int64_t, kMaxTrials> jit_ns{};
+  std::array<int64_t, kMaxTrials> generic_ns{};
+};
 
 struct Entry {
   uint32_t count = 0;
@@ -67,8 +79,9 @@ struct Entry {
   uint64_t job = 0;
   Ref encoder;  // kAttached, kTrial, kReady
   uint32_t trials = 0;
-  std::array<int64_t, kMaxTrials> jit_ns{};
-  std::array<int64_t, kMaxTrials> generic_ns{};
+  // Only while on trial: 1 KB that every other entry (most of them, count-1 shapes of a
+  // workload that never repeats) would otherwise carry through inserts and eviction scans.
+  std::unique_ptr<TrialTimes> times;
 };
 
 struct Job {
@@ -267,11 +280,12 @@ bool run_trial(Table& t, uint64_t hash, Entry& entry, PyObject* obj, PyObject** 
   const int64_t ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
   if (*out == nullptr) return true;  // an error: not a timing
-  (compiled ? entry.jit_ns : entry.generic_ns)[entry.trials / 2] = ns;
+  (compiled ? entry.times->jit_ns : entry.times->generic_ns)[entry.trials / 2] = ns;
   if (compiled) ++t.stats.hits;
   const uint32_t n = std::min(t.config.trials, kMaxTrials);
   if (++entry.trials < 2 * n) return true;
-  const int64_t jit = fastest(entry.jit_ns, n), generic = fastest(entry.generic_ns, n);
+  const int64_t jit = fastest(entry.times->jit_ns, n), generic = fastest(entry.times->generic_ns, n);
+  entry.times.reset();
   // Ties go to the generic path.
   if (jit * 100 < generic * 97) {
     keep_compiled(t, hash, entry);
@@ -535,6 +549,7 @@ PyObject* py_compiled(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexce
     if (t.config.trials == 0) {
       keep_compiled(t, hash, *entry);
     } else {
+      entry->times = std::make_unique<TrialTimes>();
       entry->state = State::kTrial;
     }
     logger().debug("shape job {} compiled in {:.2f} ms ({} bytes of code)", job, ms, bytes);

@@ -27,6 +27,7 @@ struct HookState {
   bool observing = true;     // Config::enabled
   bool gave_up = false;      // shapes do not repeat: observe one call in kGiveUpSampling
   uint32_t countdown = 0;    // while given up: calls until the next observed one
+  bool any_ready = false;    // some shape is compiled (ready_filter is not all zero)
   uint64_t ready_filter[4] = {};  // the filter_bit of every compiled shape
 };
 extern HookState g_hook;
@@ -80,6 +81,7 @@ inline bool dumps(PyObject* obj, PyObject** out) noexcept {
     return false;
   if (h.gave_up && h.countdown != 0) {
     --h.countdown;
+    if (!h.any_ready) return false;
     const unsigned bit = filter_bit(obj);
     if (bit == kNotObserved || ((h.ready_filter[bit / 64] >> (bit % 64)) & 1) == 0) return false;
     return dumps_hook(obj, out, false);
