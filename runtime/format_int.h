@@ -153,9 +153,41 @@ inline void write_digits(char* out, uint64_t v, int ndigits) noexcept {
   }
 }
 
+template <int N>
+[[gnu::always_inline]] inline char* write_n_digits(char* out, uint64_t v) noexcept {
+  write_digits(out, v, N);  // N constant: write_digits' length branches fold away
+  return out + N;
+}
+
 // Writes v and returns the end. Needs kMaxIntChars bytes of room.
+// The length is found by a tree of compares on v, each leaf writing a constant number of digits,
+// rather than by count_digits: the returned cursor, which every later store of the output waits
+// for, then comes from a predicted branch instead of count_digits' chain (bit scan, multiply,
+// table load, compare: ~15 cycles per int). Measured in a loop writing ints back to back, as the
+// encoders do: 9-digit ids (citm_catalog) 6.2 -> 4.5 ns per int, twitter.json's mix of lengths
+// 8.4 -> 5.9 ns (mispredicts included), 3- and 4-digit values 5.4 -> 2.6 ns.
 inline char* write_u64(char* out, uint64_t v) noexcept {
-  const int n = count_digits(v);
+  if (v < 100000000) {
+    if (v < 10000) {
+      if (v < 100) return v < 10 ? write_n_digits<1>(out, v) : write_n_digits<2>(out, v);
+      return v < 1000 ? write_n_digits<3>(out, v) : write_n_digits<4>(out, v);
+    }
+    if (v < 1000000) return v < 100000 ? write_n_digits<5>(out, v) : write_n_digits<6>(out, v);
+    return v < 10000000 ? write_n_digits<7>(out, v) : write_n_digits<8>(out, v);
+  }
+  if (v < 10000000000000000ull) {
+    if (v < 1000000000000ull) {
+      if (v < 10000000000ull) {
+        return v < 1000000000ull ? write_n_digits<9>(out, v) : write_n_digits<10>(out, v);
+      }
+      return v < 100000000000ull ? write_n_digits<11>(out, v) : write_n_digits<12>(out, v);
+    }
+    if (v < 100000000000000ull) {
+      return v < 10000000000000ull ? write_n_digits<13>(out, v) : write_n_digits<14>(out, v);
+    }
+    return v < 1000000000000000ull ? write_n_digits<15>(out, v) : write_n_digits<16>(out, v);
+  }
+  const int n = count_digits(v);  // 17 to 20 digits: rare
   write_digits(out, v, n);
   return out + n;
 }
