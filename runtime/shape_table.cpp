@@ -185,35 +185,44 @@ void log_eviction(uint64_t hash, const Entry& entry) {
                  entry.count);
 }
 
-// Makes room for one more entry: the least recently used shape that is not compiled, or, when
-// every shape is, the least recently used of all. O(capacity), paid only when a new shape
-// arrives while the table is full.
-void evict_one(Table& t) {
-  auto victim = t.entries.end();
-  bool victim_ready = true;
-  for (auto it = t.entries.begin(); it != t.entries.end(); ++it) {
-    const bool ready = it->second.state == State::kReady;
-    if (victim == t.entries.end() || (victim_ready && !ready) ||
-        (ready == victim_ready && it->second.last_used < victim->second.last_used)) {
-      victim = it;
-      victim_ready = ready;
-    }
+// Evicts `count` entries: the least recently used shapes that are not compiled, then, when every
+// shape is, the least recently used of all. One O(capacity) scan per call, so a full table makes
+// room for capacity / 8 new shapes at once (evict_for_insert): a workload whose shapes never repeat
+// inserts one sampled shape in 256 calls, and a scan per insert touched all 64 nodes each time
+// (~2% of such a workload's time in a process with a large heap, where they miss the cache).
+void evict(Table& t, size_t count) {
+  std::vector<std::pair<std::pair<bool, uint64_t>, uint64_t>> order;  // ((ready, last used), hash)
+  order.reserve(t.entries.size());
+  for (const auto& [hash, entry] : t.entries) {
+    order.push_back({{entry.state == State::kReady, entry.last_used}, hash});
   }
-  if (victim == t.entries.end()) return;
-  log_eviction(victim->first, victim->second);
-  const bool was_ready = victim->second.state == State::kReady;
-  ++t.stats.evictions;
-  // The encoder (and its code) may still be running further up the stack (run_shape_encoder
-  // holds a reference while it runs); moved out first, so no table state is touched meanwhile.
-  Ref encoder = std::move(victim->second.encoder);
-  Slot& slot = t.cache[victim->first % kCacheSlots];
-  if (slot.entry == &victim->second) slot = Slot();
-  t.entries.erase(victim);
+  count = std::min(count, order.size());
+  std::nth_element(order.begin(), order.begin() + ptrdiff_t(count), order.end());
+  // The encoders (and their code) may still be running further up the stack (run_shape_encoder
+  // holds a reference while it runs): moved out, and released once the table is consistent.
+  std::vector<Ref> released;
+  bool was_ready = false;
+  for (size_t i = 0; i < count; ++i) {
+    const auto victim = t.entries.find(order[i].second);
+    log_eviction(victim->first, victim->second);
+    was_ready |= victim->second.state == State::kReady;
+    ++t.stats.evictions;
+    released.push_back(std::move(victim->second.encoder));
+    Slot& slot = t.cache[victim->first % kCacheSlots];
+    if (slot.entry == &victim->second) slot = Slot();
+    t.entries.erase(victim);
+  }
   if (was_ready) {
     clear_filter();
     for (const auto& [hash, entry] : t.entries) {
       if (entry.state == State::kReady) set_filter(entry.filter_bit);
     }
+  }
+}
+
+void evict_for_insert(Table& t) {
+  if (t.entries.size() >= t.config.max_shapes) {
+    evict(t, std::max<size_t>(t.entries.size() + 1 - t.config.max_shapes, t.config.max_shapes / 8));
   }
 }
 
@@ -406,7 +415,7 @@ bool dumps_hook(PyObject* obj, PyObject** out, bool sampled) noexcept {
   ++t.window_new;
   end_window(t);
   // Given up, only the sampled calls insert: enough to notice shapes that repeat again.
-  if (t.entries.size() >= t.config.max_shapes) evict_one(t);
+  evict_for_insert(t);
   Entry& entry = t.entries[*hash];
   cache_slot(t.cache[*hash % kCacheSlots], *hash, &entry);
   entry.filter_bit = uint8_t(filter_bit(obj));  // < 256: shape_hash accepted obj
@@ -444,7 +453,7 @@ PyObject* py_configure(PyObject*, PyObject* const* args, Py_ssize_t nargs) noexc
   }
   t.config = c;
   g_hook.observing = c.enabled;
-  while (t.entries.size() > t.config.max_shapes) evict_one(t);
+  if (t.entries.size() > t.config.max_shapes) evict(t, t.entries.size() - t.config.max_shapes);
   return Py_BuildValue("{s:O,s:I,s:I,s:O,s:I}", "jit", c.enabled ? Py_True : Py_False, "threshold",
                        c.threshold, "max_shapes", c.max_shapes, "background",
                        c.background ? Py_True : Py_False, "trials", c.trials);

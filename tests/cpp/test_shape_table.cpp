@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "runtime/compiled_encoder.h"
 #include "runtime/py_ref.h"
@@ -207,6 +208,23 @@ TEST_F(ShapeTableFlow, CapEvictsLeastRecentlyUsedAndDropsItsJob) {
   EXPECT_EQ(stat("evictions"), 1);
   EXPECT_EQ(stat("shapes_live"), 2);
   EXPECT_EQ(take_job().get(), Py_None);  // a's job went with it
+}
+
+TEST_F(ShapeTableFlow, FullTableEvictsAnEighthOfItsLeastRecentlyUsedAtOnce) {
+  configure("True", "1000", "16", "True", "0", nullptr);
+  std::vector<Ref> docs;
+  for (int i = 0; i < 17; ++i) docs.push_back(eval("{'k" + std::to_string(i) + "': 1}"));
+  for (int i = 0; i < 16; ++i) call(docs[i].get());
+  call(docs[0].get());  // k0 is used again: k1 and k2 are now the least recently used
+  call(docs[16].get());  // full: 16 / 8 = 2 go in one scan
+  EXPECT_EQ(stat("evictions"), 2);
+  EXPECT_EQ(stat("shapes_live"), 15);
+  const long long seen = stat("shapes_observed");
+  call(docs[0].get());  // still there: no new shape
+  EXPECT_EQ(stat("shapes_observed"), seen);
+  call(docs[1].get());  // evicted: observed as new, and a slot was free (no eviction)
+  EXPECT_EQ(stat("shapes_observed"), seen + 1);
+  EXPECT_EQ(stat("evictions"), 2);
 }
 
 TEST_F(ShapeTableFlow, NeverRepeatingShapesStopBeingObserved) {
