@@ -36,7 +36,8 @@ using py::Ref;
 constexpr Py_ssize_t kMaxKeys = 64;
 // The give-up rule: over a window of observed calls, when at least half brought a shape never
 // seen before, the workload's shapes do not repeat: stop inserting, and observe only one call in
-// kGiveUpSampling to notice when that changes (a window of samples with mostly known shapes).
+// kGiveUpSampling to notice when that changes (a window of samples with mostly known shapes:
+// known to the table, or seen in Table::recent, the ring of recent samples).
 constexpr uint32_t kWindow = 1024;
 constexpr uint32_t kGiveUpWindow = 64;
 constexpr uint32_t kGiveUpSampling = 256;
@@ -117,6 +118,7 @@ struct Table {
   Config config;
   std::unordered_map<uint64_t, Entry> entries;  // node-based: Entry addresses are stable
   std::array<Slot, kCacheSlots> cache;
+  std::array<uint64_t, 64> recent{};  // while given up: hashes of recent sampled shapes
   std::deque<Job> jobs;
   Ref worker;  // python/fastjson/_transparent.py's kick function
   bool worker_running = false;
@@ -412,9 +414,21 @@ bool dumps_hook(PyObject* obj, PyObject** out, bool sampled) noexcept {
   if (!sampled) return false;
   ++t.stats.observed_calls;
   ++t.window_calls;
+  if (g_hook.gave_up) {
+    // Given up, a sampled shape the table does not know goes into the ring of recent samples,
+    // not into the table: a shape found there again is a repeat, enough to notice when shapes
+    // repeat again, and shapes that never do cost no insert and no eviction.
+    uint64_t& recent = t.recent[*hash % t.recent.size()];
+    if (recent != *hash) {
+      recent = *hash;
+      ++t.window_new;
+      ++t.stats.shapes_seen;
+    }
+    end_window(t);
+    return false;
+  }
   ++t.window_new;
   end_window(t);
-  // Given up, only the sampled calls insert: enough to notice shapes that repeat again.
   evict_for_insert(t);
   Entry& entry = t.entries[*hash];
   cache_slot(t.cache[*hash % kCacheSlots], *hash, &entry);
@@ -493,6 +507,7 @@ PyObject* py_reset(PyObject*, PyObject*) noexcept {
   t.entries.clear();
   t.jobs.clear();
   t.cache.fill(Slot());
+  t.recent.fill(0);
   t.stats = Stats();
   clear_filter();
   g_hook.gave_up = false;
