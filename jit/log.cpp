@@ -4,7 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
+#include "runtime/log_level.h"
 
 namespace fastjson::jit {
 
@@ -12,8 +12,7 @@ spdlog::logger& logger() {
   static std::shared_ptr<spdlog::logger> instance = [] {
     std::shared_ptr<spdlog::logger> log = spdlog::get("fastjson.jit");
     if (!log) log = spdlog::stderr_color_mt("fastjson.jit");
-    const char* level = std::getenv("FASTJSON_LOG");
-    log->set_level(level ? spdlog::level::from_str(level) : spdlog::level::off);
+    log->set_level(log_level_from_env());
     log->set_pattern("[%n] [%l] %v");
     return log;
   }();

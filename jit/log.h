@@ -1,5 +1,6 @@
-// The JIT's logger: "fastjson.jit" on stderr, off unless FASTJSON_LOG names a level (trace, debug,
-// info, warning, error, critical). Compile failures are logged at warning.
+// The JIT's logger: "fastjson.jit" on stderr, at the level FASTJSON_LOG names (trace, debug, info,
+// warning, error, critical, off); warnings and errors when it is unset (runtime/log_level.h).
+// Compile failures are logged at warning.
 #pragma once
 #include <spdlog/logger.h>
 

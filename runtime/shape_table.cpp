@@ -21,6 +21,7 @@
 #include "runtime/cpython_dict.h"
 #include "runtime/encoder.h"
 #include "runtime/fork_gate.h"
+#include "runtime/log_level.h"
 #include "runtime/py_ref.h"
 
 namespace fastjson::encode::shapes {
@@ -138,8 +139,7 @@ spdlog::logger& logger() {
   static std::shared_ptr<spdlog::logger> instance = [] {
     std::shared_ptr<spdlog::logger> log = spdlog::get("fastjson.shapes");
     if (!log) log = spdlog::stderr_color_mt("fastjson.shapes");
-    const char* level = std::getenv("FASTJSON_LOG");
-    log->set_level(level ? spdlog::level::from_str(level) : spdlog::level::off);
+    log->set_level(log_level_from_env());
     log->set_pattern("[%n] [%l] %v");
     return log;
   }();

@@ -468,9 +468,28 @@ def test_debug_log_shows_schema_and_compile_time():
     assert "object {id: #" in r.stderr and "list (#" in r.stderr
 
 
-def test_logging_is_off_by_default():
-    r = run_python("""
+def _without_log_setting() -> dict:
+    return {k: v for k, v in os.environ.items() if k != "FASTJSON_LOG"}
+
+
+def test_a_failed_compile_warns_by_default_and_debug_is_off():
+    code = """
         import fastjson
-        fastjson.compile({'id': int})
-    """, env={"FASTJSON_LOG": "", "FASTJSON_JIT_FAIL": "1"})
-    assert r.returncode == 0 and "[fastjson.jit]" not in r.stderr, r.stderr
+        enc = fastjson.compile({'id': int})
+        assert enc.jit is False and enc.dumps({'id': 1}) == b'{"id":1}'
+    """
+    env = {**_without_log_setting(), "PYTHONPATH": str(PYTHON_DIR), "FASTJSON_JIT_FAIL": "1"}
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                       text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "[fastjson.jit] [warning] compile failed" in r.stderr
+    assert "[debug]" not in r.stderr
+
+
+def test_logging_can_be_switched_off():
+    for off in ("off", ""):
+        r = run_python("""
+            import fastjson
+            fastjson.compile({'id': int})
+        """, env={"FASTJSON_LOG": off, "FASTJSON_JIT_FAIL": "1"})
+        assert r.returncode == 0 and "[fastjson.jit]" not in r.stderr, (off, r.stderr)
