@@ -96,8 +96,12 @@ def test_quick_benchmark_prints_table_and_writes_results(tmp_path):
     cache = doc["code_cache"]
     assert cache["load_vs_compile"]["load_ms"] > 0 and cache["load_vs_compile"]["speedup_vs_o2"] > 1
     assert cache["first_request"]["warm_ms"] > 0 and cache["first_request"]["cold_ms"] > 0
-    assert re.search(r"^never-repeating shapes \([0-9.]+ us/call\): JIT on / off = [0-9.]+ \(target <= "
-                     r"1.03: (yes|NO)\); gave up observing: True$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^never-repeating shapes \([0-9.]+ us/call\): JIT on / off = [0-9.]+, median of "
+                     r"30 adjacent pairs \(quartiles [0-9.]+-[0-9.]+; target <= 1.03: (yes|NO)\); "
+                     r"gave up observing: True$", proc.stdout, re.M), proc.stdout
+    never = doc["transparent_jit"]["never_repeating"]
+    low, mid, high = never["ratio_quartiles"]
+    assert never["pairs"] == 30 and low <= never["ratio"] <= high
     warmup = doc["transparent_jit"]["warmup_10k_records"]
     assert warmup["stats"]["compiled"] == 1
     # Under heavy load the shape's timed trial may decline the compiled code (a performance
