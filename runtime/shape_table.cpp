@@ -295,7 +295,8 @@ bool run_trial(Table& t, uint64_t hash, Entry& entry, PyObject* obj, PyObject** 
   if (compiled) ++t.stats.hits;
   const uint32_t n = std::min(t.config.trials, kMaxTrials);
   if (++entry.trials < 2 * n) return true;
-  const int64_t jit = fastest(entry.times->jit_ns, n), generic = fastest(entry.times->generic_ns, n);
+  const int64_t jit = fastest(entry.times->jit_ns, n),
+                generic = fastest(entry.times->generic_ns, n);
   entry.times.reset();
   // Ties go to the generic path.
   if (jit * 100 < generic * 97) {

@@ -24,10 +24,10 @@ inline constexpr uint32_t kMaxTrials = 64;
 
 // The state the inline part of the hook reads (written by shape_table.cpp, under the GIL).
 struct HookState {
-  bool observing = true;     // Config::enabled
-  bool gave_up = false;      // shapes do not repeat: observe one call in kGiveUpSampling
-  uint32_t countdown = 0;    // while given up: calls until the next observed one
-  bool any_ready = false;    // some shape is compiled (ready_filter is not all zero)
+  bool observing = true;          // Config::enabled
+  bool gave_up = false;           // shapes do not repeat: observe one call in kGiveUpSampling
+  uint32_t countdown = 0;         // while given up: calls until the next observed one
+  bool any_ready = false;         // some shape is compiled (ready_filter is not all zero)
   uint64_t ready_filter[4] = {};  // the filter_bit of every compiled shape
 };
 extern HookState g_hook;

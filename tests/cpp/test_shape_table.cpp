@@ -215,7 +215,7 @@ TEST_F(ShapeTableFlow, FullTableEvictsAnEighthOfItsLeastRecentlyUsedAtOnce) {
   std::vector<Ref> docs;
   for (int i = 0; i < 17; ++i) docs.push_back(eval("{'k" + std::to_string(i) + "': 1}"));
   for (int i = 0; i < 16; ++i) call(docs[i].get());
-  call(docs[0].get());  // k0 is used again: k1 and k2 are now the least recently used
+  call(docs[0].get());   // k0 is used again: k1 and k2 are now the least recently used
   call(docs[16].get());  // full: 16 / 8 = 2 go in one scan
   EXPECT_EQ(stat("evictions"), 2);
   EXPECT_EQ(stat("shapes_live"), 15);
