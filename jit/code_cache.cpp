@@ -9,10 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "jit/log.h"
 
@@ -238,6 +241,8 @@ std::optional<std::string> CodeCache::load(const CacheKey& key) {
   std::string_view payload;
   if (file) reason = cache_format::decode(*file, key.material, &payload);
   if (file && reason == cache_format::Reject::kNone) {
+    // A hit makes the entry the most recently used for trim() (a read-only directory: no matter).
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
     std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.hits;
     logger().debug("code cache: hit {} ({} bytes)", path, payload.size());
@@ -322,11 +327,93 @@ void CodeCache::store(const CacheKey& key, std::string_view object) {
     ::unlink(temp.c_str());
     return failed("rename", rename_error);
   }
+  bool trim_now;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.writes;
+    trim_now = !trimmed_ || ++writes_since_trim_ >= kTrimEvery;
+    if (trim_now) {
+      trimmed_ = true;
+      writes_since_trim_ = 0;
+    }
   }
   logger().debug("code cache: stored {} ({} bytes)", path, object.size());
+  if (trim_now) trim();
+}
+
+void CodeCache::trim() {
+  namespace fs = std::filesystem;
+  std::string directory;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!directory_) return;
+    directory = *directory_;
+  }
+  uint64_t limit = kDefaultMaxMb << 20;
+  if (const char* mb = std::getenv("FASTJSON_CACHE_MAX_MB"); mb != nullptr && *mb != '\0') {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(mb, &end, 10);
+    if (*end == '\0' && *mb != '-' && v < (uint64_t(1) << 40)) {
+      limit = uint64_t(v) << 20;
+    } else {
+      log_problem("max_mb",
+                  std::string("FASTJSON_CACHE_MAX_MB must be a number of megabytes, got '") + mb +
+                      "'; using " + std::to_string(kDefaultMaxMb));
+    }
+  }
+  struct Entry {
+    int64_t mtime_ns;
+    uint64_t size;
+    std::string path;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0, stale = 0;
+  const auto now = std::chrono::system_clock::now();
+  std::error_code ec;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool is_entry =
+        name.size() > 7 && name.front() != '.' && name.compare(name.size() - 7, 7, ".fjcode") == 0;
+    const bool is_temp = name.front() == '.' && name.find(".fjcode.tmp.") != std::string::npos;
+    if (!is_entry && !is_temp) continue;
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const auto mtime = std::chrono::system_clock::time_point(
+        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+    if (is_temp) {
+      if (now - mtime > std::chrono::seconds(kStaleSeconds) && ::unlink(it->path().c_str()) == 0) {
+        ++stale;
+      }
+      continue;
+    }
+    const int64_t mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    entries.push_back({mtime_ns, uint64_t(st.st_size), it->path().string()});
+    total += uint64_t(st.st_size);
+  }
+  uint64_t evicted = 0;
+  if (total > limit) {
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
+    for (const Entry& e : entries) {
+      if (total <= limit / 4 * 3) break;
+      // Removed by another process meanwhile: its size is gone all the same.
+      if (::unlink(e.path.c_str()) == 0 || errno == ENOENT) {
+        total -= e.size;
+        ++evicted;
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.evictions += evicted;
+    stats_.stale_removed += stale;
+  }
+  if (evicted != 0 || stale != 0) {
+    logger().debug(
+        "code cache: trimmed {}: {} least recently used entries and {} stale temporary "
+        "files removed; {} bytes of entries left (limit {})",
+        directory, evicted, stale, total, limit);
+  }
 }
 
 CacheStats CodeCache::stats() const {

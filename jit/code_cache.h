@@ -52,6 +52,8 @@ Reject decode(std::string_view file, std::string_view key_material, std::string_
 
 struct CacheStats {
   uint64_t hits = 0, misses = 0, writes = 0, write_failures = 0;
+  uint64_t evictions = 0;      // entries removed by trim() to keep the directory under its limit
+  uint64_t stale_removed = 0;  // temporary files of writers that died mid-write, removed by trim()
   std::map<std::string, uint64_t> rejects;  // by reject_name
 };
 
@@ -76,6 +78,18 @@ class CodeCache {
   // A loaded entry was unusable after all (its object did not link).
   void reject_loaded(const CacheKey& key, const std::string& why);
 
+  // Keeps the directory bounded; store() runs it after its first write in a process, then after
+  // every kTrimEvery writes. Removes temporary files older than kStaleSeconds (their writer died:
+  // a live one renames within milliseconds) and, when the entries' total size exceeds the limit
+  // (FASTJSON_CACHE_MAX_MB, default kDefaultMaxMb), the least recently used entries (oldest
+  // modification time: a hit refreshes it) until the total is at most 3/4 of the limit. Other
+  // files in the directory are never touched. Concurrent trims and readers are safe: an entry
+  // removed under a reader is a miss, and the code is compiled again.
+  void trim();
+  static constexpr uint64_t kTrimEvery = 32;
+  static constexpr int64_t kStaleSeconds = 3600;
+  static constexpr uint64_t kDefaultMaxMb = 256;
+
   CacheStats stats() const;
   void reset_stats();
 
@@ -92,6 +106,8 @@ class CodeCache {
   CacheStats stats_;
   std::map<std::string, bool> warned_;
   uint64_t next_temp_ = 0;
+  uint64_t writes_since_trim_ = 0;
+  bool trimmed_ = false;  // trim() ran in this process
 };
 
 // Identifies the machine code generator itself: the GNU build id of the binary holding this

@@ -311,6 +311,8 @@ py::dict cache_stats() {
   out["misses"] = stats.misses;
   out["writes"] = stats.writes;
   out["write_failures"] = stats.write_failures;
+  out["evictions"] = stats.evictions;
+  out["stale_removed"] = stats.stale_removed;
   for (const auto& [reason, n] : stats.rejects) rejects[py::str(reason)] = n;
   out["rejects"] = rejects;
   return out;

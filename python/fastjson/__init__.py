@@ -59,13 +59,16 @@ def configure(
 def jit_stats() -> dict[str, object]:
     """Counters of the transparent shape JIT: shapes observed and live, compiled, hits, guard
     failures, evictions, give-ups, compile time (total/median/max ms) and code bytes; and under
-    "cache" the code cache's: hits, misses, writes, write_failures, rejects (by reason)."""
+    "cache" the code cache's: hits, misses, writes, write_failures, evictions and stale_removed
+    (entries and dead writers' temporary files the size limit's trim removed), rejects (by
+    reason)."""
     stats = _fastjson._shape_stats()
     jit_module = _sys.modules.get("fastjson._jit")
     stats["cache"] = (
         jit_module.cache_stats()
         if jit_module is not None
-        else {"hits": 0, "misses": 0, "writes": 0, "write_failures": 0, "rejects": {}}
+        else {"hits": 0, "misses": 0, "writes": 0, "write_failures": 0, "evictions": 0,
+              "stale_removed": 0, "rejects": {}}
     )
     return stats
 

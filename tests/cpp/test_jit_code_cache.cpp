@@ -1,12 +1,15 @@
 // The code cache's entry format and its file handling alone: an entry is only ever handed back
 // whole, for the exact key it was written with; everything else is a named rejection.
 // (Compiled only into fastjson_jit_tests, like the other test_jit*.cpp files.)
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "jit/code_cache.h"
 
@@ -103,6 +106,54 @@ TEST(JitCodeCache, StoresAndLoadsThroughTheDirectory) {
   cache.configure(std::nullopt, "");
   EXPECT_FALSE(cache.enabled());
   EXPECT_FALSE(cache.load(key).has_value());
+  std::filesystem::remove_all(dir);
+}
+
+// Sets a file's modification time to `seconds_ago` before now.
+void age(const std::filesystem::path& file, int seconds_ago) {
+  timespec times[2];
+  ::clock_gettime(CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= seconds_ago;
+  times[1] = times[0];
+  ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
+}
+
+TEST(JitCodeCache, TrimRemovesLeastRecentlyUsedEntriesAndDeadWritersFiles) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("fastjson-trim-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  CodeCache& cache = CodeCache::instance();
+  cache.configure(dir.string(), "test runtime");
+  cache.reset_stats();
+  ::setenv("FASTJSON_CACHE_MAX_MB", "1", 1);
+  const std::string object(300 << 10, 'o');  // four entries: 1.2 MB, over the 1 MB limit
+  std::vector<CacheKey> keys;
+  for (int i = 0; i < 4; ++i) {
+    keys.push_back(CacheKey::from_material(kKey + std::to_string(i)));
+    cache.store(keys.back(), object);
+    age(dir / keys.back().file_name, 400 - 100 * i);  // 0 is the oldest
+  }
+  EXPECT_EQ(cache.load(keys[1]), object);  // a hit: 1 becomes the most recently used
+  std::ofstream(dir / ".x.fjcode.tmp.1.0") << "dead writer";
+  age(dir / ".x.fjcode.tmp.1.0", 2 * 3600);
+  std::ofstream(dir / ".y.fjcode.tmp.1.1") << "live writer";
+  std::ofstream(dir / "notes.txt") << std::string(2 << 20, 'n');  // not the cache's: kept
+  age(dir / "notes.txt", 10 * 3600);
+  cache.trim();
+  // Oldest first until at most 3/4 of the limit: 0, then 2; 3 and the refreshed 1 stay.
+  EXPECT_FALSE(std::filesystem::exists(dir / keys[0].file_name));
+  EXPECT_FALSE(std::filesystem::exists(dir / keys[2].file_name));
+  EXPECT_EQ(cache.load(keys[1]), object);
+  EXPECT_EQ(cache.load(keys[3]), object);
+  EXPECT_FALSE(std::filesystem::exists(dir / ".x.fjcode.tmp.1.0"));
+  EXPECT_TRUE(std::filesystem::exists(dir / ".y.fjcode.tmp.1.1"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "notes.txt"));
+  const CacheStats stats = cache.stats();
+  EXPECT_EQ(stats.evictions, 2u);
+  EXPECT_EQ(stats.stale_removed, 1u);
+  ::unsetenv("FASTJSON_CACHE_MAX_MB");
+  cache.configure(std::nullopt, "");
   std::filesystem::remove_all(dir);
 }
 

@@ -149,7 +149,8 @@ def test_cache_off_writes_nothing(tmp_path, monkeypatch):
     _jit._cache_reset_stats()
     enc = fastjson.compile(list[RECORD])
     assert enc.jit and enc.dumps(rows()) == oracle(rows())
-    assert stats() == {"hits": 0, "misses": 0, "writes": 0, "write_failures": 0, "rejects": {}}
+    assert stats() == {"hits": 0, "misses": 0, "writes": 0, "write_failures": 0,
+                       "evictions": 0, "stale_removed": 0, "rejects": {}}
     assert _jit._cache_file_name(enc, 1) == ""
 
 
@@ -158,7 +159,8 @@ def test_cache_off_writes_nothing(tmp_path, monkeypatch):
 
 def test_second_compile_loads_the_stored_code_with_the_same_bytes(cache):
     enc = fastjson.compile(list[RECORD])
-    assert stats() == {"hits": 0, "misses": 1, "writes": 1, "write_failures": 0, "rejects": {}}
+    assert stats() == {"hits": 0, "misses": 1, "writes": 1, "write_failures": 0,
+                       "evictions": 0, "stale_removed": 0, "rejects": {}}
     (entry,) = entries(cache)
     assert entry.name == _jit._cache_file_name(enc, 1)
     key, payload = parse_entry(entry)
@@ -187,6 +189,31 @@ def test_keys_differ_by_schema_tier_and_field_names(cache):
     for part in (b"generator build-id ", b"llvm 19.", b" cpu=", b" features=",
                  sys.implementation.cache_tag.encode(), fastjson.__version__.encode()):
         assert part in material
+
+
+def test_a_process_trims_the_directory_to_its_size_limit_after_its_first_write(tmp_path):
+    # Left by earlier processes: an entry nobody used for a day, bigger than the 1 MB limit; a
+    # temporary file of a writer that died two hours ago; files that are not the cache's.
+    old_entry = tmp_path / ("0" * 32 + ".fjcode")
+    old_entry.write_bytes(b"x" * (2 << 20))
+    dead = tmp_path / (".%s.fjcode.tmp.4242.0" % ("1" * 32))
+    dead.write_bytes(b"half an entry")
+    other = tmp_path / "README"
+    other.write_bytes(b"y" * (2 << 20))
+    for path, hours in ((old_entry, 24), (dead, 2), (other, 48)):
+        stamp = time.time() - hours * 3600
+        os.utime(path, (stamp, stamp))
+    r = run_python("""
+        enc = fastjson.compile(list[RECORD])
+        assert enc.dumps(ROWS) == oracle(ROWS)
+        s = fastjson.jit_stats()["cache"]
+        print(s["writes"], s["evictions"], s["stale_removed"])
+    """, env={"FASTJSON_CACHE_DIR": str(tmp_path), "FASTJSON_CACHE_MAX_MB": "1",
+              "FASTJSON_JIT_TIERS": "1"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "1", "1"], r.stderr
+    (entry,) = entries(tmp_path)  # the new one; the old entry went first
+    assert entry != old_entry and not dead.exists() and other.exists()
 
 
 def test_hit_across_processes_installs_the_o2_code_without_compiling(tmp_path):
@@ -318,7 +345,7 @@ def test_well_formed_entry_whose_object_does_not_link_is_rejected(cache):
     again = fastjson.compile(list[RECORD])
     assert again.jit and again.dumps(rows()) == oracle(rows())
     assert stats() == {"hits": 0, "misses": 0, "writes": 1, "write_failures": 0,
-                       "rejects": {"link failed": 1}}
+                       "evictions": 0, "stale_removed": 0, "rejects": {"link failed": 1}}
     assert parse_entry(entry)[1][:4] == b"\x7fELF" and len(parse_entry(entry)[1]) > 1000
 
 
@@ -409,7 +436,8 @@ def test_directory_deleted_underneath(cache):
     shutil.rmtree(cache)
     enc = fastjson.compile(list[RECORD])  # a miss: the directory is gone
     assert enc.dumps(rows()) == oracle(rows())
-    assert stats() == {"hits": 0, "misses": 2, "writes": 2, "write_failures": 0, "rejects": {}}
+    assert stats() == {"hits": 0, "misses": 2, "writes": 2, "write_failures": 0,
+                       "evictions": 0, "stale_removed": 0, "rejects": {}}
     assert len(entries(cache)) == 1  # made again by the second write
     assert fastjson.compile(list[RECORD]).dumps(rows()) == oracle(rows())
     assert stats()["hits"] == 1
