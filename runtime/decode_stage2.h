@@ -19,6 +19,7 @@
 #include "runtime/decode_str.h"
 #include "runtime/key_cache.h"
 #include "runtime/list_of.h"
+#include "runtime/new_float.h"
 
 namespace fastjson::decode {
 
@@ -191,7 +192,7 @@ class Stage2 {
         case Number::Kind::kInt64:
           return PyLong_FromLongLong(num.i);
         case Number::Kind::kDouble:
-          return PyFloat_FromDouble(num.d);
+          return new_float(num.d);
         case Number::Kind::kUint64:
           return PyLong_FromUnsignedLongLong(num.u);
         case Number::Kind::kNone:

@@ -278,7 +278,7 @@ class TypedStage2 : public Stage2 {
         case Number::Kind::kUint64:
           return PyFloat_FromDouble(double(num.u));
         case Number::Kind::kDouble:
-          return PyFloat_FromDouble(num.d);
+          return new_float(num.d);
         case Number::Kind::kNone:
           break;
       }

@@ -184,6 +184,30 @@ def test_decoded_lists_are_ordinary_lists(n):
         assert got == [] and sys.getsizeof(got) == sys.getsizeof([])
 
 
+def test_decoded_floats_are_ordinary_traced_floats():
+    """loads allocates its floats itself (runtime/new_float.h): they must be exact floats that
+    tracemalloc sees, as a memory profile of a service would need, and that free like any other."""
+    import gc
+    import tracemalloc
+
+    doc = ("[" + ",".join(f"{i}.25" for i in range(10_000)) + "]").encode()
+    typed = fastjson.compile(list[float])
+    for load in (fastjson.loads, typed.loads):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            got = load(doc)
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert got == json.loads(doc) and all(type(x) is float for x in got)
+        assert hash(got[3]) == hash(3.25) and got[3] + 1 == 4.25
+        # 10,000 float objects of 24 bytes, plus the list's 8-byte slots
+        assert grown >= 10_000 * (sys.getsizeof(1.0) + 8), grown
+        del got
+
+
 def test_repeated_keys_share_one_object():
     first, second = fastjson.loads('[{"name": 1}, {"name": 2}]')
     assert next(iter(first)) is next(iter(second))
