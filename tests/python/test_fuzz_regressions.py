@@ -41,6 +41,21 @@ def test_nan_key_found_by_fuzzing():
         fastjson.dumps({"k": float("nan")})
 
 
+def test_first_fault_in_output_order_found_by_fuzzing():
+    # crashes/dumps/crash-48bb...: a value with both a lone surrogate and an out-of-range float.
+    # fastjson refuses at the first of them in the output; the harness's oracle expected the
+    # float's error always (stdlib only meets the surrogate when encoding its text afterwards).
+    import fastjson
+
+    for value, message in (
+        (["\ud800", float("nan")], "str is not valid UTF-8: surrogates not allowed - at $[0]"),
+        ([float("inf"), "\ud800"], "Out of range float values are not JSON compliant: inf - at $[0]"),
+    ):
+        with pytest.raises(fastjson.JSONEncodeError) as info:
+            fastjson.dumps(value)
+        assert str(info.value) == message
+
+
 def test_the_encoders_check_runs_compiled_shapes_of_the_transparent_jit():
     # The encoders target compares fastjson.dumps with its shapes compiled against the generic
     # encoder: on the committed seeds, compiled shape code must actually have run (hits), or the
