@@ -189,9 +189,9 @@ void log_eviction(uint64_t hash, const Entry& entry) {
 
 // Evicts `count` entries: the least recently used shapes that are not compiled, then, when every
 // shape is, the least recently used of all. One O(capacity) scan per call, so a full table makes
-// room for capacity / 8 new shapes at once (evict_for_insert): a workload whose shapes never repeat
-// inserts one sampled shape in 256 calls, and a scan per insert touched all 64 nodes each time
-// (~2% of such a workload's time in a process with a large heap, where they miss the cache).
+// room for capacity / 8 new shapes at once (evict_for_insert): a scan per insert touched all 64
+// nodes for each new shape, and in a process with a large heap they miss the cache (~2% of a
+// workload of new shapes, measured before given-up samples stopped inserting).
 void evict(Table& t, size_t count) {
   std::vector<std::pair<std::pair<bool, uint64_t>, uint64_t>> order;  // ((ready, last used), hash)
   order.reserve(t.entries.size());
