@@ -27,6 +27,24 @@ struct DictUnicodeEntry311 {
   PyObject* key;
   PyObject* value;
 };
+
+// The entries array, after the index table (DK_ENTRIES in pycore_dict.h): DictUnicodeEntry311
+// for unicode tables (dk_kind != 0), DictEntry311 for general ones.
+inline char* dict_entries(DictKeys311* keys) noexcept {
+  return keys->dk_indices + (size_t(1) << keys->dk_log2_index_bytes);
+}
+
+// The entries of a dict whose table is combined and holds str keys only (the unicode kind: what
+// json objects and most records are), with *n = dk_nentries (deleted entries included, their
+// value NULL); nullptr for split tables (instance __dict__) and tables with other keys.
+inline DictUnicodeEntry311* str_key_entries(PyObject* dict, Py_ssize_t* n) noexcept {
+  auto* d = reinterpret_cast<PyDictObject*>(dict);
+  if (d->ma_values != nullptr) return nullptr;
+  auto* keys = reinterpret_cast<DictKeys311*>(d->ma_keys);
+  if (keys->dk_kind != 1) return nullptr;
+  *n = keys->dk_nentries;
+  return reinterpret_cast<DictUnicodeEntry311*>(dict_entries(keys));
+}
 #endif
 
 }  // namespace fastjson::cpython

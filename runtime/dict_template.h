@@ -57,8 +57,7 @@ class DictTemplate {
         [[unlikely]] {
       return fill_by_key(copy, values);
     }
-    auto* entries = reinterpret_cast<cpython::DictUnicodeEntry311*>(
-        k->dk_indices + (size_t(1) << k->dk_log2_index_bytes));
+    auto* entries = reinterpret_cast<cpython::DictUnicodeEntry311*>(cpython::dict_entries(k));
     bool track = false;
     for (size_t i = 0; i < size_; ++i) {
       Py_DECREF(entries[i].value);  // the template's None

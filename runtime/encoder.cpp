@@ -30,8 +30,8 @@ namespace {
   const auto* d = reinterpret_cast<PyDictObject*>(dict);
   if (d->ma_values != nullptr) [[unlikely]]
     return PyDict_Next(dict, pos, key, value);
-  const auto* keys = reinterpret_cast<const cpython::DictKeys311*>(d->ma_keys);
-  const char* entries = keys->dk_indices + (size_t(1) << keys->dk_log2_index_bytes);
+  auto* keys = reinterpret_cast<cpython::DictKeys311*>(d->ma_keys);
+  const char* entries = cpython::dict_entries(keys);
   const Py_ssize_t n = keys->dk_nentries;
   Py_ssize_t i = *pos;
   if (keys->dk_kind != 0) [[likely]] {

@@ -161,14 +161,13 @@ inline uint64_t finish_hash(uint64_t h) noexcept {
 
 std::optional<uint64_t> dict_hash(PyObject* dict) noexcept {
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
-  const auto* d = reinterpret_cast<PyDictObject*>(dict);
-  if (d->ma_used > kMaxKeys || d->ma_values != nullptr) return std::nullopt;
-  const auto* keys = reinterpret_cast<const cpython::DictKeys311*>(d->ma_keys);
-  if (keys->dk_kind != 1) return std::nullopt;  // str keys only (kind 1: unicode table)
-  const char* entries = keys->dk_indices + (size_t(1) << keys->dk_log2_index_bytes);
-  const auto* e = reinterpret_cast<const cpython::DictUnicodeEntry311*>(entries);
-  uint64_t h = 0xcbf29ce484222325ULL ^ uint64_t(d->ma_used);
-  for (Py_ssize_t i = 0, n = keys->dk_nentries; i < n; ++i) {
+  const Py_ssize_t used = PyDict_GET_SIZE(dict);
+  if (used > kMaxKeys) return std::nullopt;
+  Py_ssize_t n;
+  const cpython::DictUnicodeEntry311* e = cpython::str_key_entries(dict, &n);
+  if (e == nullptr) return std::nullopt;  // split tables, keys other than str
+  uint64_t h = 0xcbf29ce484222325ULL ^ uint64_t(used);
+  for (Py_ssize_t i = 0; i < n; ++i) {
     if (e[i].value == nullptr) continue;
     // Unicode tables hold only str keys, whose hash the dict computed on insertion.
     h = mix(h, uint64_t(reinterpret_cast<PyASCIIObject*>(e[i].key)->hash));

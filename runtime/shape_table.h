@@ -47,20 +47,18 @@ inline unsigned filter_bit(PyObject* obj) noexcept {
     dict = PyList_GET_ITEM(obj, 0);
   }
   if (!Py_IS_TYPE(dict, &PyDict_Type)) return kNotObserved;
-  const auto* d = reinterpret_cast<PyDictObject*>(dict);
-  if (d->ma_values != nullptr) return kNotObserved;
-  const auto* keys = reinterpret_cast<const cpython::DictKeys311*>(d->ma_keys);
-  if (keys->dk_kind != 1) return kNotObserved;  // str keys only, as shape_hash
-  const auto* e = reinterpret_cast<const cpython::DictUnicodeEntry311*>(
-      keys->dk_indices + (size_t(1) << keys->dk_log2_index_bytes));
+  Py_ssize_t n;
+  const cpython::DictUnicodeEntry311* e = cpython::str_key_entries(dict, &n);
+  if (e == nullptr) return kNotObserved;  // as shape_hash
   uint64_t first = 0;
-  for (Py_ssize_t i = 0, n = keys->dk_nentries; i < n; ++i) {
+  for (Py_ssize_t i = 0; i < n; ++i) {
     if (e[i].value != nullptr) {  // the first live entry (deleted ones keep their slot)
       first = uint64_t(reinterpret_cast<PyASCIIObject*>(e[i].key)->hash);
       break;
     }
   }
-  return unsigned(((first ^ uint64_t(d->ma_used)) * 0x9E3779B97F4A7C15ULL) >> 56);
+  const uint64_t used = uint64_t(PyDict_GET_SIZE(dict));
+  return unsigned(((first ^ used) * 0x9E3779B97F4A7C15ULL) >> 56);
 #else
   (void)obj;
   return kNotObserved;  // shape_hash observes nothing on other versions
