@@ -112,9 +112,12 @@ def assert_same(schema: object, values: list, tier=None) -> None:
         assert outcome(fast, value) == outcome(slow, value), value
 
 
-def run_python(code: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+def run_python(code: str, env: dict | None = None, timeout: int = 120,
+               unset: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PYTHON_DIR), os.environ.get("PYTHONPATH", "")])}
     full_env.update(env or {})
+    for name in unset:
+        full_env.pop(name, None)
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, env=full_env, timeout=timeout)
 
@@ -468,19 +471,12 @@ def test_debug_log_shows_schema_and_compile_time():
     assert "object {id: #" in r.stderr and "list (#" in r.stderr
 
 
-def _without_log_setting() -> dict:
-    return {k: v for k, v in os.environ.items() if k != "FASTJSON_LOG"}
-
-
 def test_a_failed_compile_warns_by_default_and_debug_is_off():
-    code = """
+    r = run_python("""
         import fastjson
         enc = fastjson.compile({'id': int})
         assert enc.jit is False and enc.dumps({'id': 1}) == b'{"id":1}'
-    """
-    env = {**_without_log_setting(), "PYTHONPATH": str(PYTHON_DIR), "FASTJSON_JIT_FAIL": "1"}
-    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                       text=True, env=env, timeout=120)
+    """, env={"FASTJSON_JIT_FAIL": "1"}, unset=("FASTJSON_LOG",))
     assert r.returncode == 0, r.stderr
     assert "[fastjson.jit] [warning] compile failed" in r.stderr
     assert "[debug]" not in r.stderr
